@@ -1,0 +1,102 @@
+"""The migration runner: yoyo over the SQL files in sql/migrations.
+
+`python -m db.migrate` applies what is pending (creating the database when it does not exist);
+`--list` shows the state, `--rollback-all` undoes every migration. yoyo's Python API does not
+lock on its own, so every change runs inside `backend.lock()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from yoyo import get_backend, read_migrations
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "sql" / "migrations"
+
+
+def yoyo_url(dsn: str) -> str:
+    """yoyo needs a sync driver: psycopg 3 behind the `postgresql+psycopg` scheme."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg"))
+
+
+def ensure_database(dsn: str) -> bool:
+    """Create the database named in `dsn` when it does not exist; True when it was created."""
+    parts = urlsplit(dsn)
+    name = parts.path.lstrip("/")
+    if not name:
+        return False
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+
+
+@contextmanager
+def _backend(dsn: str) -> Iterator[Any]:
+    backend = get_backend(yoyo_url(dsn))
+    try:
+        yield backend
+    finally:
+        backend.connection.close()
+
+
+def pending(dsn: str) -> list[str]:
+    """Ids of the migrations not applied yet."""
+    with _backend(dsn) as backend:
+        return [m.id for m in backend.to_apply(read_migrations(str(MIGRATIONS_DIR)))]
+
+
+def apply_all(dsn: str) -> list[str]:
+    """Apply every pending migration; returns their ids in order."""
+    with _backend(dsn) as backend, backend.lock():
+        todo = backend.to_apply(read_migrations(str(MIGRATIONS_DIR)))
+        backend.apply_migrations(todo)
+        return [m.id for m in todo]
+
+
+def rollback_all(dsn: str) -> list[str]:
+    """Roll back every applied migration, newest first; returns their ids."""
+    with _backend(dsn) as backend, backend.lock():
+        todo = backend.to_rollback(read_migrations(str(MIGRATIONS_DIR)))
+        backend.rollback_migrations(todo)
+        return [m.id for m in todo]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from server.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m db.migrate", description=__doc__)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--list", action="store_true", help="show pending migrations")
+    group.add_argument("--rollback-all", action="store_true", help="undo every migration")
+    args = parser.parse_args(argv)
+    dsn = load_settings().database_url
+
+    if args.list:
+        todo = pending(dsn)
+        print("\n".join(f"pending: {m}" for m in todo) or "up to date")
+    elif args.rollback_all:
+        for m in rollback_all(dsn):
+            print(f"rolled back: {m}")
+    else:
+        if ensure_database(dsn):
+            print(f"created database {urlsplit(dsn).path.lstrip('/')}")
+        applied = apply_all(dsn)
+        print("\n".join(f"applied: {m}" for m in applied) or "up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

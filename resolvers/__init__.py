@@ -1,0 +1,1 @@
+"""What each field does, and the per-request dataloaders."""

@@ -1,0 +1,1 @@
+"""Strawberry types and the root Query, Mutation and Subscription."""

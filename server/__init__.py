@@ -1,0 +1,1 @@
+"""The HTTP/WebSocket server: settings, the Starlette app and its entry point."""

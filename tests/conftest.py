@@ -1,0 +1,90 @@
+"""Fixtures over a real PostgreSQL: a fresh, migrated database per test session.
+
+The server named by DATABASE_URL (default: the local one) hosts throw-away databases named
+`resonance_test_<random>`; they are dropped at the end, so a developer's own database is
+never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import psycopg
+import pytest
+from psycopg import sql
+
+from db.migrate import apply_all
+from db.pool import connect, create_pool
+from server.settings import DEFAULT_DATABASE_URL
+
+TABLES = (
+    "users, stream_entries, entry_interaction_counts, user_resonances, "
+    "user_amplifications, entry_branches, user_follows"
+)
+
+
+def server_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def create_database(prefix: str = "resonance_test") -> str:
+    """Create an empty database on the test server; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(with_database(server_url(), "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return with_database(server_url(), name)
+
+
+def drop_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(with_database(server_url(), "postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    """A database with nothing in it, for the migration tests."""
+    url = create_database()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url = create_database()
+    apply_all(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, min_size=1, max_size=40)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def conn(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to an emptied database: each test starts from no rows."""
+    async with pool.acquire() as conn:
+        await conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+        yield conn
+
+
+@pytest.fixture
+async def listener(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A dedicated connection for LISTEN (a pooled one would UNLISTEN on release)."""
+    conn = await connect(database_url)
+    yield conn
+    await conn.close()

@@ -35,3 +35,6 @@ reconcile: setup
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+
+schema: setup
+	$(PY) -m schema > schema.graphql

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from db.columns import ENTRY_COLUMNS, ENTRY_FROM, NEWEST_FIRST_AFTER
+from db.executor import Executor
+from db.visibility import Audience, visible_entry
 
 
 async def insert_entry(
@@ -46,3 +52,140 @@ async def delete_entry(conn: asyncpg.Connection, entry_id: int) -> bool:
     """Delete an entry and its interactions; its branches stay, as roots."""
     status: str = await conn.execute("DELETE FROM stream_entries WHERE id = $1", entry_id)
     return status == "DELETE 1"
+
+
+# Reads. Every query takes the audience as $1/$2 and filters with the visibility predicate.
+
+Keyset = tuple[datetime, int]
+
+_BY_IDS = f"""
+SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
+WHERE e.id = ANY($3::bigint[]) AND {visible_entry("e")}
+"""
+
+
+async def fetch_entries_by_ids(
+    db: Executor, audience: Audience, ids: Sequence[int]
+) -> list[asyncpg.Record]:
+    """The visible entries among `ids`, in no particular order."""
+    return await db.fetch(_BY_IDS, *audience, list(ids))
+
+
+@lru_cache(maxsize=16)
+def _entries_query(by_author: bool, by_tag: bool, by_type: bool) -> str:
+    conditions = [visible_entry("e")]
+    params = 5
+    if by_author:
+        params += 1
+        conditions.append(f"e.user_id = ${params}::uuid")
+    if by_tag:
+        params += 1
+        conditions.append(f"e.tags @> ARRAY[${params}::text]")
+    if by_type:
+        params += 1
+        conditions.append(f"e.type = ${params}::text")
+    after = NEWEST_FIRST_AFTER.format(ts="$3", id="$4")
+    return f"""
+SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
+WHERE {" AND ".join(conditions)} AND (e.created_at, e.id) < ({after})
+ORDER BY e.created_at DESC, e.id DESC
+LIMIT $5
+"""
+
+
+async def fetch_entries(
+    db: Executor,
+    audience: Audience,
+    *,
+    author_id: UUID | None = None,
+    tag: str | None = None,
+    type: str | None = None,
+    after: Keyset | None = None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Visible entries newest first, optionally of one author, with one tag, of one type."""
+    query = _entries_query(author_id is not None, tag is not None, type is not None)
+    filters = [f for f in (author_id, tag, type) if f is not None]
+    after_ts, after_id = after or (None, None)
+    return await db.fetch(query, *audience, after_ts, after_id, limit, *filters)
+
+
+_BY_AUTHORS = f"""
+SELECT p.parent_key, x.* FROM unnest($3::uuid[]) AS p (parent_key)
+CROSS JOIN LATERAL (
+    SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
+    WHERE e.user_id = p.parent_key AND {visible_entry("e")}
+      AND (e.created_at, e.id) < ({NEWEST_FIRST_AFTER.format(ts="$4", id="$5")})
+    ORDER BY e.created_at DESC, e.id DESC
+    LIMIT $6
+) AS x
+"""
+
+
+async def fetch_entries_by_authors(
+    db: Executor,
+    audience: Audience,
+    author_ids: Sequence[UUID],
+    *,
+    after: Keyset | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """A page of each author's visible entries, newest first, in one statement."""
+    after_ts, after_id = after or (None, None)
+    return await db.fetch(_BY_AUTHORS, *audience, list(author_ids), after_ts, after_id, limit)
+
+
+_BRANCHES = f"""
+SELECT p.parent_key, x.* FROM unnest($3::bigint[]) AS p (parent_key)
+CROSS JOIN LATERAL (
+    SELECT b.branch_order, {ENTRY_COLUMNS}
+    FROM entry_branches b
+    JOIN stream_entries e ON e.id = b.child_entry_id
+    JOIN users a ON a.id = e.user_id
+    LEFT JOIN entry_interaction_counts c ON c.entry_id = e.id
+    WHERE b.parent_entry_id = p.parent_key AND b.branch_order > COALESCE($4::integer, 0)
+      AND {visible_entry("e")}
+    ORDER BY b.branch_order
+    LIMIT $5
+) AS x
+"""
+
+
+async def fetch_branches(
+    db: Executor,
+    audience: Audience,
+    parent_ids: Sequence[int],
+    *,
+    after: tuple[int] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """A page of each parent's visible branches in branch order, in one statement."""
+    after_order = after[0] if after else None
+    return await db.fetch(_BRANCHES, *audience, list(parent_ids), after_order, limit)
+
+
+# Walks up from each entry to its root; the depth bound guards against a cycle made by hand.
+_ANCESTORS = f"""
+WITH RECURSIVE chain (parent_key, entry_id, depth) AS (
+    SELECT s.id, s.parent_id, 1
+    FROM stream_entries s WHERE s.id = ANY($3::bigint[]) AND s.parent_id IS NOT NULL
+    UNION ALL
+    SELECT chain.parent_key, s.parent_id, chain.depth + 1
+    FROM chain JOIN stream_entries s ON s.id = chain.entry_id
+    WHERE s.parent_id IS NOT NULL AND chain.depth < 10000
+)
+SELECT chain.parent_key, chain.depth, {ENTRY_COLUMNS}
+FROM chain
+JOIN stream_entries e ON e.id = chain.entry_id
+JOIN users a ON a.id = e.user_id
+LEFT JOIN entry_interaction_counts c ON c.entry_id = e.id
+WHERE {visible_entry("e")}
+ORDER BY chain.parent_key, chain.depth DESC
+"""
+
+
+async def fetch_ancestors(
+    db: Executor, audience: Audience, entry_ids: Sequence[int]
+) -> list[asyncpg.Record]:
+    """The visible ancestors of each entry, root first, in one statement."""
+    return await db.fetch(_ANCESTORS, *audience, list(entry_ids))

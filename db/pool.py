@@ -1,14 +1,36 @@
-"""The asyncpg pool: JSON as Python objects, UUIDs as uuid.UUID, an optional query hook."""
+"""The asyncpg pool: JSON as Python objects, UUIDs as uuid.UUID, statements counted."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
 
-QueryLogger = Callable[[Any], None]
+_counters: ContextVar[tuple[list[int], ...]] = ContextVar("statement_counters", default=())
+
+# asyncpg introspects array types on first use, per connection: done here, at connect, so no
+# request pays (or counts) those extra round trips.
+_WARM_UP = "SELECT NULL::bigint[], NULL::uuid[], NULL::text[], NULL::integer[]"
+
+
+def _count_statement(_query: Any) -> None:
+    for counter in _counters.get():
+        counter[0] += 1
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[int]]:
+    """Count the SQL statements run while inside (in this task and the tasks it starts)."""
+    counter = [0]
+    token = _counters.set((*_counters.get(), counter))
+    try:
+        yield counter
+    finally:
+        _counters.reset(token)
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -19,22 +41,22 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(
-    dsn: str,
-    *,
-    min_size: int = 2,
-    max_size: int = 20,
-    query_logger: QueryLogger | None = None,
-) -> asyncpg.Pool:
-    """Create the pool; `query_logger` sees every statement (tests count them with it)."""
+async def _init(conn: asyncpg.Connection) -> None:
+    await init_connection(conn)
+    await conn.prepare(_WARM_UP)
+    conn.add_query_logger(_count_statement)
 
-    async def init(conn: asyncpg.Connection) -> None:
-        await init_connection(conn)
-        if query_logger is not None:
-            conn.add_query_logger(query_logger)
 
+async def _reset(conn: asyncpg.Connection) -> None:
+    """Replaces asyncpg's reset query, a round trip on every release: pooled connections
+    hold no session state (LISTEN has its own connection), only a transaction to end."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init
+        dsn, min_size=min_size, max_size=max_size, init=_init, reset=_reset
     )
     return pool
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+
+from db.columns import user_columns
+from db.executor import Executor
+from db.visibility import Audience
 
 
 async def insert_user(
@@ -41,3 +47,71 @@ async def delete_user(conn: asyncpg.Connection, user_id: UUID) -> bool:
     """Delete a user and, by cascade, all the user made and did."""
     status: str = await conn.execute("DELETE FROM users WHERE id = $1", user_id)
     return status == "DELETE 1"
+
+
+# Reads: every row carries the viewer's flags and hides the email from all but its owner.
+
+_BY_IDS = f"SELECT {user_columns('u')} FROM users u WHERE u.id = ANY($3::uuid[])"
+_BY_USERNAME = f"SELECT {user_columns('u')} FROM users u WHERE lower(u.username) = lower($3)"
+
+
+async def fetch_users_by_ids(
+    db: Executor, audience: Audience, ids: Sequence[UUID]
+) -> list[asyncpg.Record]:
+    return await db.fetch(_BY_IDS, *audience, list(ids))
+
+
+async def fetch_user_by_username(
+    db: Executor, audience: Audience, username: str
+) -> asyncpg.Record | None:
+    """Usernames match case-insensitively, as they are unique."""
+    row: asyncpg.Record | None = await db.fetchrow(_BY_USERNAME, *audience, username)
+    return row
+
+
+def _follows_page(anchor: str, other: str) -> str:
+    """Users on the `other` side of follows whose `anchor` side is each key, newest first."""
+    return f"""
+SELECT p.parent_key, x.* FROM unnest($3::uuid[]) AS p (parent_key)
+CROSS JOIN LATERAL (
+    SELECT f.created_at AS edge_created_at, f.id AS edge_id, {user_columns("u")}
+    FROM user_follows f JOIN users u ON u.id = f.{other}
+    WHERE f.{anchor} = p.parent_key
+      AND (f.created_at, f.id) < (COALESCE($4::timestamptz, 'infinity'),
+                                  COALESCE($5::uuid, '00000000-0000-0000-0000-000000000000'))
+    ORDER BY f.created_at DESC, f.id DESC
+    LIMIT $6
+) AS x
+"""
+
+
+_FOLLOWERS = _follows_page("followed_id", "follower_id")
+_FOLLOWING = _follows_page("follower_id", "followed_id")
+
+FollowKeyset = tuple[datetime, UUID]
+
+
+async def fetch_followers(
+    db: Executor,
+    audience: Audience,
+    user_ids: Sequence[UUID],
+    *,
+    after: FollowKeyset | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """A page of each user's followers, newest follow first, in one statement."""
+    after_ts, after_id = after or (None, None)
+    return await db.fetch(_FOLLOWERS, *audience, list(user_ids), after_ts, after_id, limit)
+
+
+async def fetch_following(
+    db: Executor,
+    audience: Audience,
+    user_ids: Sequence[UUID],
+    *,
+    after: FollowKeyset | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """A page of the users each user follows, newest follow first, in one statement."""
+    after_ts, after_id = after or (None, None)
+    return await db.fetch(_FOLLOWING, *audience, list(user_ids), after_ts, after_id, limit)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/resonance"
+# Good enough for a laptop; a deployment sets JWT_SECRET (the server warns when it does not).
+DEVELOPMENT_JWT_SECRET = "resonance-development-secret-change-me"
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -15,22 +18,36 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
-    host: str
-    port: int
-    migrate_on_start: bool
-    pool_min_size: int
-    pool_max_size: int
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    migrate_on_start: bool = True
+    pool_min_size: int = 2
+    pool_max_size: int = 20
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    jwt_public_key: str | None = None
+    trending_refresh_seconds: int = 60
+    graphiql: bool = True
 
 
 def load_settings() -> Settings:
+    public_key_file = os.environ.get("JWT_PUBLIC_KEY_FILE")
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "8000")),
+        host=os.environ.get("HOST") or "127.0.0.1",
+        port=_int("PORT", 8000),
         migrate_on_start=_flag("MIGRATE_ON_START", True),
-        pool_min_size=int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
-        pool_max_size=int(os.environ.get("DB_POOL_MAX_SIZE", "20")),
+        pool_min_size=_int("DB_POOL_MIN_SIZE", 2),
+        pool_max_size=_int("DB_POOL_MAX_SIZE", 20),
+        jwt_secret=os.environ.get("JWT_SECRET") or DEVELOPMENT_JWT_SECRET,
+        jwt_public_key=Path(public_key_file).read_text() if public_key_file else None,
+        trending_refresh_seconds=_int("TRENDING_REFRESH_SECONDS", 60),
+        graphiql=_flag("GRAPHIQL", True),
     )

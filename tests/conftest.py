@@ -13,13 +13,15 @@ from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import httpx
 import psycopg
 import pytest
 from psycopg import sql
 
 from db.migrate import apply_all
 from db.pool import connect, create_pool
-from server.settings import DEFAULT_DATABASE_URL
+from server.app import create_app
+from server.settings import DEFAULT_DATABASE_URL, Settings
 
 TABLES = (
     "users, stream_entries, entry_interaction_counts, user_resonances, "
@@ -88,3 +90,27 @@ async def listener(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     conn = await connect(database_url)
     yield conn
     await conn.close()
+
+
+JWT_SECRET = "test-secret-that-is-long-enough-for-hs256"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        migrate_on_start=False,
+        jwt_secret=JWT_SECRET,
+        trending_refresh_seconds=3600,
+        pool_max_size=10,
+    )
+
+
+@pytest.fixture(scope="session")
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, its lifespan (pool, background tasks) running."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client

@@ -10,6 +10,7 @@ import asyncpg
 
 from db.entries import insert_entry
 from db.users import insert_user
+from resolvers.ids import encode_id
 
 _serial = itertools.count(1)
 
@@ -44,3 +45,11 @@ async def follow_counts(conn: asyncpg.Connection, user_id: uuid.UUID) -> tuple[i
     )
     assert row is not None
     return row["follower_count"], row["following_count"]
+
+
+def entry_gid(row: asyncpg.Record | int) -> str:
+    return encode_id("Entry", row if isinstance(row, int) else row["id"])
+
+
+def user_gid(row: asyncpg.Record | uuid.UUID) -> str:
+    return encode_id("User", row if isinstance(row, uuid.UUID) else row["id"])

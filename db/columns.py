@@ -1,0 +1,50 @@
+"""The column lists every read returns, so each row carries what its GraphQL type needs.
+
+An entry row comes with its author, its counts and the viewer's flags joined in: a page of
+entries is one statement however many fields the client asks for. Like the visibility rule,
+these expect the viewer's id as $1 and the admin flag as $2.
+"""
+
+from __future__ import annotations
+
+
+def user_columns(alias: str = "u", prefix: str = "") -> str:
+    """A user's fields; the email only for the user and admins."""
+    p = prefix
+    return (
+        f"{alias}.id AS {p}id, {alias}.username AS {p}username,"
+        f" CASE WHEN {alias}.id = $1::uuid OR $2::boolean THEN {alias}.email END AS {p}email,"
+        f" {alias}.name AS {p}name, {alias}.bio AS {p}bio, {alias}.location AS {p}location,"
+        f" {alias}.avatar AS {p}avatar, {alias}.role AS {p}role, {alias}.stats AS {p}stats,"
+        f" {alias}.follower_count AS {p}follower_count,"
+        f" {alias}.following_count AS {p}following_count,"
+        f" {alias}.created_at AS {p}created_at, {alias}.updated_at AS {p}updated_at,"
+        f" EXISTS (SELECT 1 FROM user_follows vf WHERE vf.follower_id = $1::uuid"
+        f" AND vf.followed_id = {alias}.id) AS {p}viewer_is_following,"
+        f" EXISTS (SELECT 1 FROM user_follows fv WHERE fv.follower_id = {alias}.id"
+        f" AND fv.followed_id = $1::uuid) AS {p}follows_viewer"
+    )
+
+
+ENTRY_COLUMNS = (
+    "e.id, e.user_id, e.parent_id, e.type, e.agent, e.title, e.content, e.privacy, e.tags,"
+    " e.metadata, e.created_at, e.updated_at,"
+    " COALESCE(c.resonance_count, 0) AS resonance_count,"
+    " COALESCE(c.branch_count, 0) AS branch_count,"
+    " COALESCE(c.amplification_count, 0) AS amplification_count,"
+    " COALESCE(c.share_count, 0) AS share_count,"
+    " EXISTS (SELECT 1 FROM user_resonances vr WHERE vr.user_id = $1::uuid"
+    " AND vr.entry_id = e.id) AS viewer_has_resonated,"
+    " EXISTS (SELECT 1 FROM user_amplifications va WHERE va.user_id = $1::uuid"
+    " AND va.entry_id = e.id) AS viewer_has_amplified, " + user_columns("a", "author_")
+)
+
+# stream_entries as e, with its author as a and its counts as c.
+ENTRY_FROM = (
+    "stream_entries e JOIN users a ON a.id = e.user_id"
+    " LEFT JOIN entry_interaction_counts c ON c.entry_id = e.id"
+)
+
+# Keyset bounds: with no cursor, COALESCE makes the bound "after everything" and keeps the
+# row comparison usable by the (created_at DESC, id DESC) indexes.
+NEWEST_FIRST_AFTER = "COALESCE({ts}::timestamptz, 'infinity'), COALESCE({id}::bigint, 0)"

@@ -1,0 +1,58 @@
+"""The home feed: entries by the viewer and followed users, and entries they amplified.
+
+Each entry appears once. An entry by the viewer or a followed author is placed at its
+creation; another entry amplified by followed users is placed at the earliest of those
+amplifications, which later amplifications never move, so cursors stay stable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from db.columns import ENTRY_COLUMNS, ENTRY_FROM, NEWEST_FIRST_AFTER
+from db.executor import Executor
+from db.visibility import Audience, visible_entry
+
+FeedKeyset = tuple[datetime, int]
+
+_FEED = f"""
+WITH followed AS (
+    SELECT followed_id AS user_id FROM user_follows WHERE follower_id = $1::uuid
+),
+authors AS (
+    SELECT user_id FROM followed UNION ALL SELECT $1::uuid
+),
+authored AS (
+    SELECT e.id AS entry_id, e.created_at AS feed_at, NULL::uuid AS amplified_by
+    FROM stream_entries e
+    WHERE e.user_id IN (SELECT user_id FROM authors)
+),
+amplified AS (
+    SELECT DISTINCT ON (am.entry_id)
+           am.entry_id, am.created_at AS feed_at, am.user_id AS amplified_by
+    FROM user_amplifications am
+    JOIN stream_entries ae ON ae.id = am.entry_id
+    WHERE am.user_id IN (SELECT user_id FROM followed)
+      AND ae.user_id NOT IN (SELECT user_id FROM authors)
+    ORDER BY am.entry_id, am.created_at, am.id
+),
+items AS (
+    SELECT * FROM authored UNION ALL SELECT * FROM amplified
+)
+SELECT items.feed_at, items.amplified_by, {ENTRY_COLUMNS}
+FROM items
+JOIN ({ENTRY_FROM}) ON e.id = items.entry_id
+WHERE (items.feed_at, items.entry_id) < ({NEWEST_FIRST_AFTER.format(ts="$3", id="$4")})
+  AND {visible_entry("e")}
+ORDER BY items.feed_at DESC, items.entry_id DESC
+LIMIT $5
+"""
+
+
+async def fetch_feed(
+    db: Executor, audience: Audience, *, after: FeedKeyset | None, limit: int
+) -> list[asyncpg.Record]:
+    after_ts, after_id = after or (None, None)
+    return await db.fetch(_FEED, *audience, after_ts, after_id, limit)

@@ -1,0 +1,39 @@
+"""Trending entries, served from the trending_entries materialized view."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from db.columns import ENTRY_COLUMNS, ENTRY_FROM
+from db.executor import Executor
+from db.visibility import Audience, visible_entry
+
+# Any constant works: it only has to be the same in every server process.
+REFRESH_LOCK_KEY = 7_301_207
+
+_TRENDING = f"""
+SELECT t.score, {ENTRY_COLUMNS}
+FROM trending_entries t
+JOIN ({ENTRY_FROM}) ON e.id = t.entry_id
+WHERE t.time_window = $3 AND e.privacy = 'public' AND {visible_entry("e")}
+ORDER BY t.score DESC, t.entry_id DESC
+LIMIT $4
+"""
+
+
+async def fetch_trending(
+    db: Executor, audience: Audience, *, window: str, limit: int
+) -> list[asyncpg.Record]:
+    """Public entries with the most interactions in the window ('hour', 'day', 'week')."""
+    return await db.fetch(_TRENDING, *audience, window, limit)
+
+
+async def refresh_trending(conn: asyncpg.Connection) -> bool:
+    """Refresh the view unless another process is at it; True when this call refreshed it."""
+    if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", REFRESH_LOCK_KEY):
+        return False
+    try:
+        await conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY trending_entries")
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", REFRESH_LOCK_KEY)
+    return True

@@ -1,0 +1,27 @@
+"""The viewer's home feed and the trending list."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from db.feed import fetch_feed
+from db.trending import fetch_trending
+from resolvers.context import Context
+from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor, make_page
+
+
+def feed_cursor(row: asyncpg.Record) -> str:
+    return encode_cursor("feed", row["feed_at"], row["id"])
+
+
+async def resolve_feed(ctx: Context, first: int | None, after: str | None) -> Page:
+    ctx.require_viewer()
+    first = check_first(first)
+    keyset = decode_cursor("feed", after)
+    rows = await fetch_feed(ctx.db, ctx.audience, after=keyset, limit=first + 1)
+    return make_page(rows, first, keyset, feed_cursor)
+
+
+async def resolve_trending(ctx: Context, window: str, first: int | None) -> list[asyncpg.Record]:
+    first = check_first(first)
+    return await fetch_trending(ctx.db, ctx.audience, window=window, limit=first)

@@ -1,0 +1,138 @@
+"""Per-request dataloaders: whatever a query nests, each kind of read is one statement.
+
+Named `<Thing>By<Key>Loader` after what they return. Single rows are batched with
+`= ANY($ids)`; per-parent pages (the first N branches of each of many entries, ...) with one
+LATERAL statement per distinct (first, after) in the batch, which in practice is one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import cached_property
+from typing import Any, Generic, TypeAlias, TypeVar
+from uuid import UUID
+
+import asyncpg
+from aiodataloader import DataLoader
+
+from db.entries import (
+    fetch_ancestors,
+    fetch_branches,
+    fetch_entries_by_authors,
+    fetch_entries_by_ids,
+)
+from db.executor import Executor
+from db.interactions import fetch_amplifiers, fetch_resonators
+from db.users import fetch_followers, fetch_following, fetch_users_by_ids
+from db.visibility import Audience
+
+K = TypeVar("K", bound=Hashable)
+Row: TypeAlias = asyncpg.Record
+PageKey = tuple[K, int, Any]  # (parent key, first, decoded after)
+PageFetch = Callable[[Executor, Audience, Sequence[Any], Any, int], Awaitable[list[Row]]]
+
+
+class RowByIdLoader(DataLoader[K, Row | None]):
+    """Rows by primary key; None for a row that does not exist or may not be seen."""
+
+    def __init__(
+        self,
+        fetch: Callable[[Executor, Audience, Sequence[K]], Awaitable[list[Row]]],
+        db: Executor,
+        audience: Audience,
+    ) -> None:
+        super().__init__()
+        self._fetch, self._db, self._audience = fetch, db, audience
+
+    async def batch_load_fn(self, keys: list[K]) -> list[Row | None]:
+        rows = await self._fetch(self._db, self._audience, keys)
+        by_id = {row["id"]: row for row in rows}
+        return [by_id.get(key) for key in keys]
+
+
+class PageByParentLoader(DataLoader[PageKey[K], list[Row]], Generic[K]):
+    """A page of child rows for each parent key; pages hold up to first + 1 rows."""
+
+    def __init__(self, fetch: PageFetch, db: Executor, audience: Audience) -> None:
+        super().__init__()
+        self._fetch, self._db, self._audience = fetch, db, audience
+
+    async def batch_load_fn(self, keys: list[PageKey[K]]) -> list[list[Row]]:
+        groups: dict[tuple[int, Any], list[K]] = defaultdict(list)
+        for parent, first, after in keys:
+            groups[(first, after)].append(parent)
+
+        async def load(first: int, after: Any, parents: list[K]) -> None:
+            rows = await self._fetch(self._db, self._audience, parents, after, first + 1)
+            for row in rows:
+                pages[(row["parent_key"], first, after)].append(row)
+
+        pages: dict[PageKey[K], list[Row]] = defaultdict(list)
+        await asyncio.gather(*(load(f, a, ps) for (f, a), ps in groups.items()))
+        return [pages[key] for key in keys]
+
+
+def _paged(fetch: Callable[..., Awaitable[list[Row]]]) -> PageFetch:
+    async def call(
+        db: Executor, audience: Audience, parents: Sequence[Any], after: Any, limit: int
+    ) -> list[Row]:
+        return await fetch(db, audience, parents, after=after, limit=limit)
+
+    return call
+
+
+class AncestorsByEntryIdLoader(DataLoader[int, list[Row]]):
+    def __init__(self, db: Executor, audience: Audience) -> None:
+        super().__init__()
+        self._db, self._audience = db, audience
+
+    async def batch_load_fn(self, keys: list[int]) -> list[list[Row]]:
+        chains: dict[int, list[Row]] = defaultdict(list)
+        for row in await fetch_ancestors(self._db, self._audience, keys):
+            chains[row["parent_key"]].append(row)
+        return [chains[key] for key in keys]
+
+
+class Loaders:
+    """The request's loaders, each made on first use."""
+
+    def __init__(self, db: Executor, audience: Audience) -> None:
+        self._db, self._audience = db, audience
+
+    @cached_property
+    def entry_by_id(self) -> RowByIdLoader[int]:
+        return RowByIdLoader(fetch_entries_by_ids, self._db, self._audience)
+
+    @cached_property
+    def user_by_id(self) -> RowByIdLoader[UUID]:
+        return RowByIdLoader(fetch_users_by_ids, self._db, self._audience)
+
+    @cached_property
+    def entries_by_author_id(self) -> PageByParentLoader[UUID]:
+        return PageByParentLoader(_paged(fetch_entries_by_authors), self._db, self._audience)
+
+    @cached_property
+    def branches_by_parent_id(self) -> PageByParentLoader[int]:
+        return PageByParentLoader(_paged(fetch_branches), self._db, self._audience)
+
+    @cached_property
+    def ancestors_by_entry_id(self) -> AncestorsByEntryIdLoader:
+        return AncestorsByEntryIdLoader(self._db, self._audience)
+
+    @cached_property
+    def followers_by_user_id(self) -> PageByParentLoader[UUID]:
+        return PageByParentLoader(_paged(fetch_followers), self._db, self._audience)
+
+    @cached_property
+    def following_by_user_id(self) -> PageByParentLoader[UUID]:
+        return PageByParentLoader(_paged(fetch_following), self._db, self._audience)
+
+    @cached_property
+    def resonators_by_entry_id(self) -> PageByParentLoader[int]:
+        return PageByParentLoader(_paged(fetch_resonators), self._db, self._audience)
+
+    @cached_property
+    def amplifiers_by_entry_id(self) -> PageByParentLoader[int]:
+        return PageByParentLoader(_paged(fetch_amplifiers), self._db, self._audience)

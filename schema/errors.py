@@ -1,0 +1,80 @@
+"""Every error a client sees carries `extensions.code`; unexpected ones are masked and logged.
+
+- An ApiError (resolvers/errors.py) keeps its message and code.
+- A document that does not parse or validate, or variables of the wrong type, are the
+  client's to fix: BAD_USER_INPUT, with graphql-core's message.
+- Anything else is a bug or an outage: the client sees "Internal server error" with code
+  INTERNAL, no stack trace and no SQL; the server logs it with its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry import Schema
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from resolvers.errors import ApiError
+
+logger = logging.getLogger("resonance.errors")
+
+INTERNAL_MESSAGE = "Internal server error"
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, (ApiError, GraphQLError))
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it."""
+    original = error.original_error
+    if isinstance(original, ApiError):
+        message, code = original.message, original.code
+    elif is_unexpected(error):
+        message, code = INTERNAL_MESSAGE, "INTERNAL"
+    elif error.extensions and "code" in error.extensions:
+        return error
+    else:
+        message, code = error.message, "BAD_USER_INPUT"
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+def error_result(error: ApiError) -> GraphQLError:
+    """A whole-operation error (a bad token, say) raised before execution starts."""
+    return GraphQLError(error.message, extensions={"code": error.code})
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [with_code(e) for e in result.errors]
+
+
+class ResonanceSchema(Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log what is unexpected, with its traceback; a client's mistake is not news."""
+        for error in errors:
+            if is_unexpected(error):
+                original = error.original_error
+                assert original is not None
+                logger.error(
+                    "unexpected error at %s: %s",
+                    ".".join(map(str, error.path or [])) or "<operation>",
+                    original,
+                    exc_info=(type(original), original, original.__traceback__),
+                )

@@ -1,0 +1,112 @@
+"""The root Query: one-liners over resolvers/."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from resolvers import entries, feed, nodes, users
+from resolvers.context import Context
+from schema.common import After, First, Node
+from schema.entries import Entry, EntryConnection, EntryFilter
+from schema.enums import TrendingWindow, db_value
+from schema.feed import FeedConnection
+from schema.users import User
+
+Info = strawberry.Info[Context, None]
+
+_NODE_TYPES: dict[str, type[Entry] | type[User]] = {"Entry": Entry, "User": User}
+
+
+@strawberry.type(description="Everything a client can read.")
+class Query:
+    @strawberry.field(
+        description="Any object by its global id; null when there is none the viewer may see."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> Node | None:
+        found = await nodes.resolve_node(info.context, id)
+        return None if found is None else _NODE_TYPES[found[0]].from_row(found[1])
+
+    @strawberry.field(
+        description=(
+            "The signed-in user; null when nobody is signed in or the profile is not created yet."
+        )
+    )
+    async def viewer(self, info: Info) -> User | None:
+        row = await users.resolve_viewer(info.context)
+        return None if row is None else User.from_row(row)
+
+    @strawberry.field(
+        description="A user by id or by username (case-insensitive): give exactly one."
+    )
+    async def user(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID | None, strawberry.argument(description="A User id.")] = None,
+        username: Annotated[str | None, strawberry.argument(description="A username.")] = None,
+    ) -> User | None:
+        row = await users.resolve_user(info.context, id, username)
+        return None if row is None else User.from_row(row)
+
+    @strawberry.field(
+        description="Null when the entry does not exist or the viewer may not see it."
+    )
+    async def entry(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="An Entry id.")],
+    ) -> Entry | None:
+        return Entry.from_optional_row(await entries.resolve_entry(info.context, id))
+
+    @strawberry.field(description="Entries the viewer may see, newest first.")
+    async def entries(
+        self,
+        info: Info,
+        filter: Annotated[
+            EntryFilter | None, strawberry.argument(description="Conditions the entries must meet.")
+        ] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> EntryConnection:
+        page = await entries.resolve_entries(
+            info.context,
+            author_id=filter.author_id if filter else None,
+            tag=filter.tag if filter else None,
+            type=db_value(filter.type) if filter and filter.type else None,
+            first=first,
+            after=after,
+        )
+        return EntryConnection.from_page(page)
+
+    @strawberry.field(
+        description=(
+            "The viewer's home feed: entries by followed users and the viewer, and entries "
+            "amplified by followed users, newest first."
+        )
+    )
+    async def feed(self, info: Info, first: First = 20, after: After = None) -> FeedConnection:
+        return FeedConnection.from_page(await feed.resolve_feed(info.context, first, after))
+
+    @strawberry.field(
+        description="Public entries with the most interactions in the window, most first."
+    )
+    async def trending(
+        self,
+        info: Info,
+        window: Annotated[
+            TrendingWindow | None,
+            strawberry.argument(description="How far back to count interactions."),
+        ] = TrendingWindow.DAY,
+        first: Annotated[
+            int | None, strawberry.argument(description="How many entries, 0 to 100.")
+        ] = 20,
+    ) -> list[Entry]:
+        rows = await feed.resolve_trending(
+            info.context, db_value(window or TrendingWindow.DAY), first
+        )
+        return [Entry.from_row(row) for row in rows]

@@ -1,0 +1,62 @@
+"""schema.graphql is the schema the code serves, and it keeps the contract."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from strawberry.printer import print_schema
+
+from schema import schema
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT_CHECK = ROOT.parent / "shared" / "contract" / "check.py"
+# What later issues add: until then the contract check names exactly these.
+NOT_YET = (
+    "Mutation",
+    "Subscription",
+    "CreateProfileInput",
+    "UpdateProfileInput",
+    "CreateEntryInput",
+    "UpdateEntryInput",
+    "EntryCountsEvent",
+    "UserCountsEvent",
+)
+
+
+def test_schema_file_matches_the_code() -> None:
+    on_disk = (ROOT / "schema.graphql").read_text()
+    assert on_disk.strip() == print_schema(schema).strip(), "run `make schema` and commit it"
+
+
+def test_schema_keeps_the_contract_outside_mutations_and_subscriptions() -> None:
+    result = subprocess.run(
+        [sys.executable, str(CONTRACT_CHECK), str(ROOT / "schema.graphql")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    differences = [line for line in result.stdout.splitlines() if not line.startswith("contract:")]
+    unexpected = [d for d in differences if not any(f"{name} was removed" in d for name in NOT_YET)]
+    assert unexpected == [], result.stdout
+
+
+def test_every_type_field_and_argument_has_a_description() -> None:
+    missing = []
+    for name, type_ in schema._schema.type_map.items():
+        if name.startswith("__") or name in {"String", "Int", "Boolean", "ID", "Float"}:
+            continue
+        if not type_.description:
+            missing.append(name)
+        for field_name, field in getattr(type_, "fields", {}).items():
+            if not field.description:
+                missing.append(f"{name}.{field_name}")
+            for arg_name, arg in getattr(field, "args", {}).items():
+                if not arg.description:
+                    missing.append(f"{name}.{field_name}({arg_name})")
+        for value_name, value in getattr(type_, "values", {}).items():
+            if not value.description:
+                missing.append(f"{name}.{value_name}")
+    assert missing == []

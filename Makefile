@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: setup run test lint migrate reconcile schema clean
+.PHONY: setup run test lint migrate reconcile schema token clean
 
 setup: $(STAMP)
 
@@ -38,3 +38,6 @@ clean:
 
 schema: setup
 	$(PY) -m schema > schema.graphql
+
+token: setup
+	@$(PY) -m server.token $(WHO) $(ARGS)

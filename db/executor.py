@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
+
+import asyncpg
+
+# A result row: read by column name (row["id"]). Code outside db/ names it by this alias.
+Row: TypeAlias = asyncpg.Record
+Pool: TypeAlias = asyncpg.Pool
 
 
 class Executor(Protocol):

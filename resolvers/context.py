@@ -7,8 +7,7 @@ from functools import cached_property
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
+from db.executor import Pool
 from db.visibility import Audience
 from resolvers.errors import ApiError, Unauthenticated
 from resolvers.loaders import Loaders
@@ -24,7 +23,7 @@ class Viewer:
 
 @dataclass
 class Context:
-    db: asyncpg.Pool
+    db: Pool
     viewer: Viewer | None = None
     # A token that failed to verify: the whole operation answers UNAUTHENTICATED with it.
     auth_error: ApiError | None = None

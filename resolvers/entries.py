@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from db.entries import fetch_entries
+from db.executor import Row
 from resolvers.context import Context
 from resolvers.ids import entry_pk, user_pk
 from resolvers.pagination import (
@@ -18,19 +17,19 @@ from resolvers.pagination import (
 from resolvers.tags import normalise_tag
 
 
-def entry_cursor(row: asyncpg.Record) -> str:
+def entry_cursor(row: Row) -> str:
     return encode_cursor("entries", row["created_at"], row["id"])
 
 
-def branch_cursor(row: asyncpg.Record) -> str:
+def branch_cursor(row: Row) -> str:
     return encode_cursor("branches", row["branch_order"])
 
 
-def interaction_cursor(row: asyncpg.Record) -> str:
+def interaction_cursor(row: Row) -> str:
     return encode_cursor("interactions", row["edge_created_at"], row["edge_id"])
 
 
-async def resolve_entry(ctx: Context, global_id: str) -> asyncpg.Record | None:
+async def resolve_entry(ctx: Context, global_id: str) -> Row | None:
     return await ctx.loaders.entry_by_id.load(entry_pk(global_id))
 
 
@@ -57,13 +56,13 @@ async def resolve_entries(
     return make_page(rows, first, keyset, entry_cursor)
 
 
-async def resolve_parent(ctx: Context, parent_id: int | None) -> asyncpg.Record | None:
+async def resolve_parent(ctx: Context, parent_id: int | None) -> Row | None:
     if parent_id is None:
         return None
     return await ctx.loaders.entry_by_id.load(parent_id)
 
 
-async def resolve_ancestors(ctx: Context, entry_id: int) -> list[asyncpg.Record]:
+async def resolve_ancestors(ctx: Context, entry_id: int) -> list[Row]:
     return await ctx.loaders.ancestors_by_entry_id.load(entry_id)
 
 

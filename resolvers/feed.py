@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncpg
-
+from db.executor import Row
 from db.feed import fetch_feed
 from db.trending import fetch_trending
 from resolvers.context import Context
 from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor, make_page
 
 
-def feed_cursor(row: asyncpg.Record) -> str:
+def feed_cursor(row: Row) -> str:
     return encode_cursor("feed", row["feed_at"], row["id"])
 
 
@@ -22,6 +21,6 @@ async def resolve_feed(ctx: Context, first: int | None, after: str | None) -> Pa
     return make_page(rows, first, keyset, feed_cursor)
 
 
-async def resolve_trending(ctx: Context, window: str, first: int | None) -> list[asyncpg.Record]:
+async def resolve_trending(ctx: Context, window: str, first: int | None) -> list[Row]:
     first = check_first(first)
     return await fetch_trending(ctx.db, ctx.audience, window=window, limit=first)

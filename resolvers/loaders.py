@@ -11,10 +11,9 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from functools import cached_property
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-import asyncpg
 from aiodataloader import DataLoader
 
 from db.entries import (
@@ -23,13 +22,12 @@ from db.entries import (
     fetch_entries_by_authors,
     fetch_entries_by_ids,
 )
-from db.executor import Executor
+from db.executor import Executor, Row
 from db.interactions import fetch_amplifiers, fetch_resonators
 from db.users import fetch_followers, fetch_following, fetch_users_by_ids
 from db.visibility import Audience
 
 K = TypeVar("K", bound=Hashable)
-Row: TypeAlias = asyncpg.Record
 PageKey = tuple[K, int, Any]  # (parent key, first, decoded after)
 PageFetch = Callable[[Executor, Audience, Sequence[Any], Any, int], Awaitable[list[Row]]]
 

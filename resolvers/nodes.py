@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncpg
-
+from db.executor import Row
 from resolvers.context import Context
 from resolvers.ids import decode_id, entry_pk, user_pk
 
 
-async def resolve_node(ctx: Context, global_id: str) -> tuple[str, asyncpg.Record] | None:
+async def resolve_node(ctx: Context, global_id: str) -> tuple[str, Row] | None:
     """(type name, row) for the id, or None when there is no such node the viewer may see."""
     type_name, _ = decode_id(global_id)
-    row: asyncpg.Record | None
+    row: Row | None
     if type_name == "Entry":
         row = await ctx.loaders.entry_by_id.load(entry_pk(global_id))
     elif type_name == "User":

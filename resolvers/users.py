@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
-
+from db.executor import Row
 from db.users import fetch_user_by_username
 from resolvers.context import Context
 from resolvers.entries import entry_cursor
@@ -14,13 +13,11 @@ from resolvers.ids import user_pk
 from resolvers.pagination import Page, encode_cursor, load_page
 
 
-def follow_cursor(row: asyncpg.Record) -> str:
+def follow_cursor(row: Row) -> str:
     return encode_cursor("follows", row["edge_created_at"], row["edge_id"])
 
 
-async def resolve_user(
-    ctx: Context, global_id: str | None, username: str | None
-) -> asyncpg.Record | None:
+async def resolve_user(ctx: Context, global_id: str | None, username: str | None) -> Row | None:
     if (global_id is None) == (username is None):
         raise BadUserInput("give exactly one of id and username")
     if global_id is not None:
@@ -29,11 +26,11 @@ async def resolve_user(
     return await fetch_user_by_username(ctx.db, ctx.audience, username)
 
 
-async def resolve_user_by_pk(ctx: Context, user_id: UUID) -> asyncpg.Record | None:
+async def resolve_user_by_pk(ctx: Context, user_id: UUID) -> Row | None:
     return await ctx.loaders.user_by_id.load(user_id)
 
 
-async def resolve_viewer(ctx: Context) -> asyncpg.Record | None:
+async def resolve_viewer(ctx: Context) -> Row | None:
     if ctx.viewer is None:
         return None
     return await ctx.loaders.user_by_id.load(ctx.viewer.id)

@@ -35,6 +35,12 @@ class Settings:
     jwt_public_key: str | None = None
     trending_refresh_seconds: int = 60
     graphiql: bool = True
+    # Limits against abusive queries. A deep client query (feed > node > branches > nodes >
+    # author > ...) is about 8 levels; GraphiQL's introspection query about 13.
+    max_query_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_body_bytes: int = 100 * 1024
 
 
 def load_settings() -> Settings:
@@ -50,4 +56,8 @@ def load_settings() -> Settings:
         jwt_public_key=Path(public_key_file).read_text() if public_key_file else None,
         trending_refresh_seconds=_int("TRENDING_REFRESH_SECONDS", 60),
         graphiql=_flag("GRAPHIQL", True),
+        max_query_depth=_int("MAX_QUERY_DEPTH", 15),
+        max_aliases=_int("MAX_ALIASES", 30),
+        max_tokens=_int("MAX_TOKENS", 5000),
+        max_body_bytes=_int("MAX_BODY_BYTES", 100 * 1024),
     )

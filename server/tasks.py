@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import asyncpg
-
+from db.executor import Pool
 from db.trending import refresh_trending
 
 logger = logging.getLogger("resonance.tasks")
 
 
-async def refresh_trending_forever(pool: asyncpg.Pool, every_seconds: float) -> None:
+async def refresh_trending_forever(pool: Pool, every_seconds: float) -> None:
     """Refresh the trending view every `every_seconds`; a failure is logged and retried."""
     while True:
         await asyncio.sleep(every_seconds)

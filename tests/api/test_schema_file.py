@@ -12,17 +12,8 @@ from schema import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_CHECK = ROOT.parent / "shared" / "contract" / "check.py"
-# What later issues add: until then the contract check names exactly these.
-NOT_YET = (
-    "Mutation",
-    "Subscription",
-    "CreateProfileInput",
-    "UpdateProfileInput",
-    "CreateEntryInput",
-    "UpdateEntryInput",
-    "EntryCountsEvent",
-    "UserCountsEvent",
-)
+# What the subscriptions issue adds: until then the contract check names exactly these.
+NOT_YET = ("Subscription", "EntryCountsEvent", "UserCountsEvent")
 
 
 def test_schema_file_matches_the_code() -> None:

@@ -5,10 +5,16 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
+SEED   ?= 1
+# SIZE scales `make seed` (a number, default 1) and names `make bench`'s dataset
+# (tiny, small or default).
+SIZE   ?=
 
-.PHONY: setup run test lint migrate reconcile schema token clean
+.PHONY: setup run test lint migrate reconcile schema token seed bench bench-data clean
 
+# GraphiQL's scripts from npm (server/assets.py): quick when present, and never fatal.
 setup: $(STAMP)
+	@$(PY) -m server.assets || true
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +38,18 @@ migrate: setup
 
 reconcile: setup
 	$(PY) -m db.reconcile $(ARGS)
+
+# Replace the data with the demo set of seed SEED at scale SIZE; prints development tokens.
+seed: setup
+	$(PY) -m db.seed --seed $(SEED) --size $(or $(SIZE),1) $(ARGS)
+
+# The benchmark (bench/): results in bench/results/<date>.md and .json. SIZE=tiny is the
+# quick run CI makes so the harness cannot rot.
+bench: setup
+	$(PY) -m bench --size $(or $(SIZE),default) $(if $(filter tiny,$(SIZE)),--runs 1 --duration 1 --warmup 0.5 --concurrency 8 --subscribers 50 --rounds 5) $(ARGS)
+
+bench-data: setup
+	$(PY) -m bench --size $(or $(SIZE),default) --data-only
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

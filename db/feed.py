@@ -17,6 +17,11 @@ from db.visibility import Audience, visible_entry
 
 FeedKeyset = tuple[datetime, int]
 
+_AFTER = NEWEST_FIRST_AFTER.format(ts="$3", id="$4")
+
+# The page is chosen first (ids and places only: per followed author the newest entries
+# through the (user_id, created_at, id) index, plus the amplified ones), then only its rows
+# are joined with authors, counts and the viewer's flags.
 _FEED = f"""
 WITH followed AS (
     SELECT followed_id AS user_id FROM user_follows WHERE follower_id = $1::uuid
@@ -25,9 +30,15 @@ authors AS (
     SELECT user_id FROM followed UNION ALL SELECT $1::uuid
 ),
 authored AS (
-    SELECT e.id AS entry_id, e.created_at AS feed_at, NULL::uuid AS amplified_by
-    FROM stream_entries e
-    WHERE e.user_id IN (SELECT user_id FROM authors)
+    SELECT x.entry_id, x.feed_at, NULL::uuid AS amplified_by
+    FROM authors CROSS JOIN LATERAL (
+        SELECT e.id AS entry_id, e.created_at AS feed_at
+        FROM stream_entries e
+        WHERE e.user_id = authors.user_id AND (e.created_at, e.id) < ({_AFTER})
+          AND {visible_entry("e")}
+        ORDER BY e.created_at DESC, e.id DESC
+        LIMIT $5
+    ) AS x
 ),
 amplified AS (
     SELECT DISTINCT ON (am.entry_id)
@@ -36,18 +47,19 @@ amplified AS (
     JOIN stream_entries ae ON ae.id = am.entry_id
     WHERE am.user_id IN (SELECT user_id FROM followed)
       AND ae.user_id NOT IN (SELECT user_id FROM authors)
+      AND {visible_entry("ae")}
     ORDER BY am.entry_id, am.created_at, am.id
 ),
-items AS (
-    SELECT * FROM authored UNION ALL SELECT * FROM amplified
+page AS (
+    SELECT * FROM (SELECT * FROM authored UNION ALL SELECT * FROM amplified) AS items
+    WHERE (items.feed_at, items.entry_id) < ({_AFTER})
+    ORDER BY items.feed_at DESC, items.entry_id DESC
+    LIMIT $5
 )
-SELECT items.feed_at, items.amplified_by, {ENTRY_COLUMNS}
-FROM items
-JOIN ({ENTRY_FROM}) ON e.id = items.entry_id
-WHERE (items.feed_at, items.entry_id) < ({NEWEST_FIRST_AFTER.format(ts="$3", id="$4")})
-  AND {visible_entry("e")}
-ORDER BY items.feed_at DESC, items.entry_id DESC
-LIMIT $5
+SELECT page.feed_at, page.amplified_by, {ENTRY_COLUMNS}
+FROM page
+JOIN ({ENTRY_FROM}) ON e.id = page.entry_id
+ORDER BY page.feed_at DESC, page.entry_id DESC
 """
 
 

@@ -19,6 +19,8 @@ import psycopg
 from psycopg import sql
 from yoyo import get_backend, read_migrations
 
+from db import embedded
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "sql" / "migrations"
 
 
@@ -82,19 +84,21 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--list", action="store_true", help="show pending migrations")
     group.add_argument("--rollback-all", action="store_true", help="undo every migration")
     args = parser.parse_args(argv)
-    dsn = load_settings().database_url
+    settings = load_settings()
+    dsn = settings.database_url
 
-    if args.list:
-        todo = pending(dsn)
-        print("\n".join(f"pending: {m}" for m in todo) or "up to date")
-    elif args.rollback_all:
-        for m in rollback_all(dsn):
-            print(f"rolled back: {m}")
-    else:
-        if ensure_database(dsn):
-            print(f"created database {urlsplit(dsn).path.lstrip('/')}")
-        applied = apply_all(dsn)
-        print("\n".join(f"applied: {m}" for m in applied) or "up to date")
+    with embedded.running(settings.embedded_postgres_dir):
+        if args.list:
+            todo = pending(dsn)
+            print("\n".join(f"pending: {m}" for m in todo) or "up to date")
+        elif args.rollback_all:
+            for m in rollback_all(dsn):
+                print(f"rolled back: {m}")
+        else:
+            if ensure_database(dsn):
+                print(f"created database {urlsplit(dsn).path.lstrip('/')}")
+            applied = apply_all(dsn)
+            print("\n".join(f"applied: {m}" for m in applied) or "up to date")
     return 0
 
 

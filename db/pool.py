@@ -11,15 +11,20 @@ from typing import Any
 import asyncpg
 
 _counters: ContextVar[tuple[list[int], ...]] = ContextVar("statement_counters", default=())
+_captures: ContextVar[tuple[list[tuple[str, tuple[Any, ...]]], ...]] = ContextVar(
+    "statement_captures", default=()
+)
 
 # asyncpg introspects array types on first use, per connection: done here, at connect, so no
 # request pays (or counts) those extra round trips.
 _WARM_UP = "SELECT NULL::bigint[], NULL::uuid[], NULL::text[], NULL::integer[]"
 
 
-def _count_statement(_query: Any) -> None:
+def _count_statement(record: Any) -> None:
     for counter in _counters.get():
         counter[0] += 1
+    for capture in _captures.get():
+        capture.append((record.query, tuple(record.args)))
 
 
 @contextmanager
@@ -31,6 +36,18 @@ def counting_statements() -> Iterator[list[int]]:
         yield counter
     finally:
         _counters.reset(token)
+
+
+@contextmanager
+def capturing_statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+    """Record each statement run while inside, with its arguments (the benchmark's floor
+    replays exactly what the server ran)."""
+    capture: list[tuple[str, tuple[Any, ...]]] = []
+    token = _captures.set((*_captures.get(), capture))
+    try:
+        yield capture
+    finally:
+        _captures.reset(token)
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from db import embedded
 from db.pool import connect
 
 
@@ -68,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m db.reconcile", description=__doc__)
     parser.add_argument("--fix", action="store_true", help="repair every drift found")
     args = parser.parse_args(argv)
-    return asyncio.run(run(load_settings().database_url, args.fix))
+    settings = load_settings()
+    with embedded.running(settings.embedded_postgres_dir):
+        return asyncio.run(run(settings.database_url, args.fix))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 
 from schema.entries import Entry
 from schema.errors import ErrorCodes, ResonanceSchema
 from schema.mutations import Mutation
 from schema.query import Query
+from schema.subscriptions import Subscription
 from schema.users import User
+
+# Parsed and validated documents are kept (bounded, so many distinct queries cannot grow
+# memory without limit): a client sends the same few documents again and again.
+DOCUMENT_CACHE_SIZE = 512
 
 
 def build_schema(
@@ -18,13 +30,21 @@ def build_schema(
     extensions: list[object] = [ErrorCodes]
     if max_tokens is not None:
         extensions.append(lambda: MaxTokensLimiter(max_token_count=max_tokens))
+    # The limit rules are made once: the validation cache keys on the rules, and a rule made
+    # per request would never hit it.
+    rules = []
     if max_depth is not None:
-        extensions.append(lambda: QueryDepthLimiter(max_depth=max_depth))
+        rules += QueryDepthLimiter(max_depth=max_depth).validation_rules
     if max_aliases is not None:
-        extensions.append(lambda: MaxAliasesLimiter(max_alias_count=max_aliases))
+        rules += MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules
+    if rules:
+        extensions.append(lambda: AddValidationRules(rules))
+    extensions.append(lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE))
+    extensions.append(lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE))
     return ResonanceSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Entry, User],
         extensions=extensions,  # type: ignore[arg-type]
     )

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import StreamExecutionResult
 
 from resolvers.errors import ApiError
 
@@ -62,8 +64,24 @@ class ErrorCodes(SchemaExtension):
         if result is not None and result.errors:
             result.errors = [with_code(e) for e in result.errors]
 
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """A subscription's results leave before its operation ends: each is coded as it
+        goes (a document that does not parse or validate, say)."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [with_code(e) for e in errors]  # type: ignore[union-attr]
+        yield
+
 
 class ResonanceSchema(Schema):
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Errors raised by an extension's hook (a cached parse failing, say) leave the
+        operation before ErrorCodes sees them: they get their code here."""
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = [with_code(e) for e in result.errors]
+        return result
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

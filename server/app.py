@@ -10,23 +10,30 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
 
 from db import migrate
+from db.listen import CountsBroker
 from db.pool import create_pool
 from resolvers.context import Context
 from resolvers.errors import ApiError
 from schema import build_schema
 from schema.errors import error_result
+from server import access_log, graphiql
 from server.auth import authenticate
+from server.health import healthz, readyz
 from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
 from server.tasks import refresh_trending_forever
+from server.websocket import SocketContext, authenticate_connection
 
 logger = logging.getLogger("resonance.server")
 
@@ -50,7 +57,12 @@ class GraphQLApp(GraphQL[Context, None]):
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
         )
-        super().__init__(limited, graphql_ide="graphiql" if settings.graphiql else None)
+        super().__init__(
+            limited,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            # Pages of the CORS origins may open the WebSocket too (same-origin always may).
+            allowed_origins=settings.cors_origins,
+        )
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,18 +103,28 @@ class GraphQLApp(GraphQL[Context, None]):
         return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        context = Context(db=request.app.state.pool, request=request, response=response)
+        make = SocketContext if isinstance(request, WebSocket) else Context
+        context = make(db=request.app.state.pool, request=request, response=response)
         try:
             context.viewer = authenticate(request.headers.get("authorization"), self.settings)
         except ApiError as error:
             context.auth_error = error
         return context
 
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """Our GraphiQL: examples, the token's place, assets served offline (server/graphiql.py)."""
+        return HTMLResponse(graphiql.render_page())
+
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        access_log.record_operation(kwargs["request_data"])
         context: Context = kwargs["context"]
         if context.auth_error is not None:
             return ExecutionResult(data=None, errors=[error_result(context.auth_error)])
         return await super().execute_single(*args, **kwargs)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        authenticate_connection(context, self.settings)
+        return await super().on_ws_connect(context)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -123,6 +145,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             max_size=settings.pool_max_size,
         )
         app.state.pool = pool
+        broker = CountsBroker(settings.database_url)
+        await broker.start()
+        app.state.broker = broker
         refresher = asyncio.create_task(
             refresh_trending_forever(pool, settings.trending_refresh_seconds)
         )
@@ -131,10 +156,30 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             refresher.cancel()
             await asyncio.gather(refresher, return_exceptions=True)
+            await broker.stop()
             await pool.close()
 
     graphql = GraphQLApp(settings)
+    # The access log is outermost, so requests refused by CORS get their line too.
+    middleware = [Middleware(access_log.AccessLog)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
     return Starlette(
-        routes=[Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)],
+        routes=[
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            Route("/static/vendor/{name:path}", graphiql.vendor_file),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=middleware,
         lifespan=lifespan,
     )

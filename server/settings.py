@@ -6,9 +6,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from db import embedded
+
+# The server the tests make their databases on when DATABASE_URL is unset.
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/resonance"
 # Good enough for a laptop; a deployment sets JWT_SECRET (the server warns when it does not).
 DEVELOPMENT_JWT_SECRET = "resonance-development-secret-change-me"
+# Where the private PostgreSQL keeps its data when DATABASE_URL is unset (git-ignored).
+DEFAULT_EMBEDDED_POSTGRES_DIR = Path(__file__).resolve().parent.parent / ".data" / "postgres"
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -21,6 +26,11 @@ def _flag(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return default if value is None or value == "" else int(value)
+
+
+def _list(name: str) -> tuple[str, ...]:
+    """A comma-separated list; unset or empty is no items."""
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
 @dataclass(frozen=True)
@@ -41,12 +51,23 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 5000
     max_body_bytes: int = 100 * 1024
+    # The private PostgreSQL's folder when it is the database (DATABASE_URL unset), else None.
+    embedded_postgres_dir: Path | None = None
+    # Origins whose pages may call the API (CORS) and open its WebSocket; "*" is any.
+    cors_origins: tuple[str, ...] = ()
 
 
 def load_settings() -> Settings:
     public_key_file = os.environ.get("JWT_PUBLIC_KEY_FILE")
+    database_url = os.environ.get("DATABASE_URL")
+    embedded_dir = None
+    if not database_url:
+        embedded_dir = Path(
+            os.environ.get("EMBEDDED_POSTGRES_DIR") or DEFAULT_EMBEDDED_POSTGRES_DIR
+        ).resolve()
+        database_url = embedded.dsn(embedded_dir)
     return Settings(
-        database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=database_url,
         host=os.environ.get("HOST") or "127.0.0.1",
         port=_int("PORT", 8000),
         migrate_on_start=_flag("MIGRATE_ON_START", True),
@@ -60,4 +81,6 @@ def load_settings() -> Settings:
         max_aliases=_int("MAX_ALIASES", 30),
         max_tokens=_int("MAX_TOKENS", 5000),
         max_body_bytes=_int("MAX_BODY_BYTES", 100 * 1024),
+        embedded_postgres_dir=embedded_dir,
+        cors_origins=_list("CORS_ORIGINS"),
     )

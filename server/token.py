@@ -14,6 +14,7 @@ import uuid
 
 import jwt
 
+from db import embedded
 from db.pool import connect
 from db.users import fetch_user_by_username
 from db.visibility import ANONYMOUS
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=24, help="lifetime (default 24)")
     args = parser.parse_args(argv)
     settings = load_settings()
-    user_id = asyncio.run(_user_id(args.user, settings))
+    with embedded.running(settings.embedded_postgres_dir):
+        user_id = asyncio.run(_user_id(args.user, settings))
     if user_id is None:
         print(f"no user named {args.user!r}", file=sys.stderr)
         return 1

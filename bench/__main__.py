@@ -1,0 +1,242 @@
+"""`python -m bench` (make bench): run every scenario against one server process.
+
+Each client (HTTP load, database floor, subscribers) runs as its own process on loopback.
+Each figure is the median of --runs runs, with min and max, and the headline figures are
+ratios measured in the same run, so they hold on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import data, report, scenarios
+from bench.server import BENCH_JWT_SECRET, ROOT, Server
+from bench.stats import median_of
+from db.bench_data import SIZES, Size, showcase_entry
+from db.pool import connect, create_pool
+from db.reconcile import find_drift
+from resolvers.ids import encode_id
+from server.settings import DEFAULT_DATABASE_URL, Settings
+from server.token import mint
+
+
+def _client(module: str, plan: Any, binary: bool = False) -> dict[str, Any]:
+    suffix = ".pickle" if binary else ".json"
+    with tempfile.NamedTemporaryFile("wb", suffix=suffix, delete=False) as f:
+        f.write(pickle.dumps(plan) if binary else json.dumps(plan).encode())
+    out = subprocess.run(
+        [sys.executable, "-m", module, f.name],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    Path(f.name).unlink()
+    if out.returncode != 0:
+        raise RuntimeError(f"{module} failed: {out.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def pool_size(concurrency: int) -> int:
+    """The server's pool (DB_POOL_MAX_SIZE) and the floor's: one connection per client and
+    some for the dataloaders' concurrent statements."""
+    return max(20, concurrency + 8)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.size: Size = SIZES[args.size]
+        # The benchmark's own database, on DATABASE_URL's server (the machine's by default:
+        # the embedded development server is not started here).
+        base = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        self.url = data.bench_url(base, args.size)
+        self.results: dict[str, Any] = {}
+
+    def timing(self) -> dict[str, float]:
+        return {"duration": self.args.duration, "warmup": self.args.warmup}
+
+    def http(
+        self, name: str, server: Server, concurrency: int, workers: list[list[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        plan = {"url": server.url, "concurrency": concurrency, "workers": workers, **self.timing()}
+        runs = [_client("bench.load", plan) for _ in range(self.args.runs)]
+        return self._record(name, runs)
+
+    def floor(self, name: str, concurrency: int, workers: list[list[list[Any]]]) -> dict[str, Any]:
+        plan = {
+            "dsn": self.url,
+            "concurrency": concurrency,
+            "pool_size": pool_size(self.args.concurrency),
+            "workers": workers,
+            **self.timing(),
+        }
+        runs = [_client("bench.floor", plan, binary=True) for _ in range(self.args.runs)]
+        return self._record(name, runs)
+
+    def _record(self, name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+        summary: dict[str, Any] = {key: median_of(runs, key) for key in ("rps", "p50_ms", "p99_ms")}
+        summary["errors"] = sum(r["errors"] for r in runs)
+        summary["runs"] = runs
+        self.results[name] = summary
+        print(
+            f"  {name}: {summary['rps']['median']:.0f} req/s, p50 {summary['p50_ms']['median']:.1f} ms,"
+            f" p99 {summary['p99_ms']['median']:.1f} ms, errors {summary['errors']}",
+            flush=True,
+        )
+        return summary
+
+
+async def _capture(url: str, size: Size, writers: int) -> dict[str, Any]:
+    pool = await create_pool(url, min_size=1, max_size=8)
+    try:
+        reader = scenarios.user_id(scenarios.FEED_READER)
+        feed, _ = await scenarios.capture(pool, scenarios.FEED, reader, first=20)
+        counts = {}
+        for first in (10, 100):
+            stages, result = await scenarios.capture(pool, scenarios.FEED, reader, first=first)
+            counts[first] = {
+                "statements": sum(len(s) for s in stages),
+                "edges": len(result["feed"]["edges"]),
+            }
+        entry, _ = await scenarios.capture(
+            pool, scenarios.ENTRY_PAGE, reader, id=encode_id("Entry", showcase_entry(size))
+        )
+        return {
+            "feed": feed,
+            "feed_counts": counts,
+            "entry": entry,
+            "write_spread": await scenarios.write_floor(pool, size, writers, hot=False),
+            "write_hot": await scenarios.write_floor(pool, size, writers, hot=True),
+        }
+    finally:
+        await pool.close()
+
+
+async def _drift(url: str) -> int:
+    conn = await connect(url)
+    try:
+        return len(await find_drift(conn))
+    finally:
+        await conn.close()
+
+
+def run(args: argparse.Namespace) -> Path | None:
+    bench = Bench(args)
+    counts, generated_in = data.ensure(bench.url, args.size)
+    if args.data_only:
+        print(json.dumps(counts))
+        return None
+    concurrency = args.concurrency
+    captured = asyncio.run(_capture(bench.url, bench.size, concurrency))
+    settings = Settings(jwt_secret=BENCH_JWT_SECRET)
+    tokens = [mint(scenarios.user_id(n), settings) for n in range(1, concurrency + 1)]
+    reader_token = tokens[0]
+    feed_body = scenarios.body(scenarios.FEED, first=20)
+    entry_body = scenarios.body(
+        scenarios.ENTRY_PAGE, id=encode_id("Entry", showcase_entry(bench.size))
+    )
+
+    server = Server(bench.url, pool_size=pool_size(concurrency))
+    try:
+        print("feed", flush=True)
+        for c in (1, concurrency):
+            bench.http(f"feed_{c}", server, c, [[{"body": feed_body, "token": reader_token}]])
+            bench.floor(f"feed_floor_{c}", c, [[captured["feed"]]])
+        print("entry page", flush=True)
+        bench.http(
+            f"entry_{concurrency}",
+            server,
+            concurrency,
+            [[{"body": entry_body, "token": reader_token}]],
+        )
+        bench.floor(f"entry_floor_{concurrency}", concurrency, [[captured["entry"]]])
+        print("writes", flush=True)
+        for kind in ("spread", "hot"):
+            plan = scenarios.write_plan(bench.size, tokens, hot=kind == "hot")
+            bench.http(f"write_{kind}_{concurrency}", server, concurrency, plan)
+            bench.floor(f"write_{kind}_floor_{concurrency}", concurrency, captured[f"write_{kind}"])
+        bench.results["drift_after_writes"] = asyncio.run(_drift(bench.url))
+        print(f"  reconcile after writes: {bench.results['drift_after_writes']} drift", flush=True)
+        if args.subscribers:
+            print("subscriptions", flush=True)
+            bench.results["subscriptions"] = {}
+            for kind in ("one_entry", "spread"):
+                entries = (
+                    [showcase_entry(bench.size)] * args.subscribers
+                    if kind == "one_entry"
+                    else [
+                        e
+                        for w in range(args.subscribers // 50 + 1)
+                        for e in scenarios.spread_entries(bench.size, w)
+                    ][: args.subscribers]
+                )
+                subs_plan: dict[str, Any] = {
+                    "url": server.url.replace("http://", "ws://"),
+                    "token": reader_token,
+                    "dsn": bench.url,
+                    "server_pid": server.process.pid,
+                    "rounds": args.rounds,
+                    "pause": 0.2,
+                    "subscribers": [[e, encode_id("Entry", e)] for e in entries],
+                }
+                figures = _client("bench.subs", subs_plan)
+                bench.results["subscriptions"][kind] = figures
+                print(f"  {kind}: {figures}", flush=True)
+        if args.profile:
+            print("profiling the feed", flush=True)
+            bench.results["profile"] = report.profile(
+                server,
+                lambda: bench.http(
+                    f"feed_{concurrency}_profiled",
+                    server,
+                    concurrency,
+                    [[{"body": feed_body, "token": reader_token}]],
+                ),
+                seconds=args.duration + args.warmup,
+            )
+    finally:
+        server.stop()
+
+    return report.write(
+        args.out,
+        size=args.size,
+        counts=counts,
+        generated_in=generated_in,
+        concurrency=concurrency,
+        statements=captured["feed_counts"],
+        results=bench.results,
+        timing=bench.timing() | {"runs": args.runs},
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--size", choices=sorted(SIZES), default="default")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--subscribers", type=int, default=1000, help="0 skips the scenario")
+    parser.add_argument("--rounds", type=int, default=30, help="commits timed per subscription run")
+    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--data-only", action="store_true", help="make the data and stop")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args()
+    path = run(args)
+    if path is not None:
+        print(f"results: {path} and {path.with_suffix('.json')}")
+
+
+if __name__ == "__main__":
+    main()

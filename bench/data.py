@@ -1,0 +1,84 @@
+"""The benchmark's database: made once per size, reused while the generator is unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from db import bench_data
+from db.migrate import apply_all
+from db.pool import connect
+
+_GENERATOR = Path(bench_data.__file__).read_bytes() + b"".join(
+    p.read_bytes() for p in sorted((Path(__file__).parents[1] / "sql" / "migrations").glob("*"))
+)
+MARKER = "resonance bench data " + hashlib.sha256(_GENERATOR).hexdigest()[:16]
+
+
+def bench_url(base_url: str, size: str) -> str:
+    return urlunsplit(urlsplit(base_url)._replace(path=f"/resonance_bench_{size}"))
+
+
+def _admin(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
+
+
+def _marker(url: str) -> str | None:
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_admin(url), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (name,),
+        ).fetchone()
+    return None if row is None else row[0]
+
+
+def ensure(url: str, size: str) -> tuple[dict[str, int], float | None]:
+    """The row counts of the bench database, (re)generating it when stale; and how long the
+    generation took (None when reused)."""
+    name = urlsplit(url).path.lstrip("/")
+    fresh = _marker(url) != f"{MARKER} {size}"
+    took = None
+    if fresh:
+        print(f"generating {size} bench data in {name} ...", flush=True)
+        with psycopg.connect(_admin(url), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        apply_all(url)
+        began = time.perf_counter()
+        counts = asyncio.run(_generate(url, size))
+        took = time.perf_counter() - began
+        with psycopg.connect(_admin(url), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    sql.Identifier(name), sql.Literal(f"{MARKER} {size}")
+                )
+            )
+        print(f"generated in {took:.1f} s", flush=True)
+    else:
+        counts = asyncio.run(_counts(url))
+    return counts, took
+
+
+async def _generate(url: str, size: str) -> dict[str, int]:
+    conn = await connect(url)
+    try:
+        return await bench_data.generate(conn, bench_data.SIZES[size], log=print)
+    finally:
+        await conn.close()
+
+
+async def _counts(url: str) -> dict[str, int]:
+    conn = await connect(url)
+    try:
+        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in bench_data.TABLES}
+    finally:
+        await conn.close()

@@ -1,0 +1,217 @@
+"""The benchmark's profile of the server and its results files (Markdown and JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench.server import Server
+
+PACKAGES = ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "asyncpg", "httpx")
+
+
+def profile(server: Server, load: Callable[[], object], *, seconds: float) -> dict[str, Any]:
+    """Sample the server with py-spy while `load` runs; the functions holding the most time."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    with tempfile.NamedTemporaryFile(suffix=".txt", delete=False) as f:
+        out = Path(f.name)
+    recorder = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(server.process.pid),
+            "--duration",
+            str(int(seconds) + 1),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(0.5)
+    load()
+    recorder.wait(timeout=seconds + 30)
+    if recorder.returncode != 0 or not out.exists():
+        return {"error": (recorder.stderr.read().decode() if recorder.stderr else "")[-500:]}
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        n = int(count)
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
+        total += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            inclusive[frame] += n
+    out.unlink()
+
+    def top(counter: Counter[str], k: int) -> list[tuple[str, float]]:
+        return [(frame, round(100 * n / total, 1)) for frame, n in counter.most_common(k)]
+
+    return {"samples": total, "self": top(own, 15), "inclusive": top(inclusive, 25)}
+
+
+def _machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def _postgres_version() -> str:
+    try:
+        out = subprocess.run(["psql", "--version"], capture_output=True, text=True, check=False)
+        return out.stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def _fmt(figure: dict[str, Any], key: str) -> str:
+    f = figure[key]
+    return f"{f['median']:.1f} ({f['min']:.1f}-{f['max']:.1f})"
+
+
+def _ratio(results: dict[str, Any], server: str, floor: str) -> float | None:
+    if server not in results or floor not in results:
+        return None
+    ratio: float = results[server]["rps"]["median"] / results[floor]["rps"]["median"]
+    return round(ratio, 3)
+
+
+def write(out_dir: Path, **run: Any) -> Path:
+    results: dict[str, Any] = run["results"]
+    c = run["concurrency"]
+    headline = {
+        "feed_server_floor_ratio": _ratio(results, f"feed_{c}", f"feed_floor_{c}"),
+        "feed_p99_ms": results.get(f"feed_{c}", {}).get("p99_ms", {}).get("median"),
+        "feed_statements_10": run["statements"][10]["statements"],
+        "feed_statements_100": run["statements"][100]["statements"],
+        "entry_server_floor_ratio": _ratio(results, f"entry_{c}", f"entry_floor_{c}"),
+        "hot_write_server_floor_ratio": _ratio(results, f"write_hot_{c}", f"write_hot_floor_{c}"),
+        "spread_write_server_floor_ratio": _ratio(
+            results, f"write_spread_{c}", f"write_spread_floor_{c}"
+        ),
+    }
+    if "subscriptions" in results:
+        headline["subscriptions"] = {
+            k: v for k, v in results["subscriptions"].items() if k != "runs"
+        }
+    document = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "versions": {p: version(p) for p in PACKAGES} | {"postgresql": _postgres_version()},
+        **{k: v for k, v in run.items() if k != "results"},
+        "headline": headline,
+        "results": results,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = datetime.now(UTC).strftime("%Y-%m-%d")
+    if run["size"] != "default":
+        stem += f"-{run['size']}"
+    path = out_dir / f"{stem}.md"
+    path.with_suffix(".json").write_text(json.dumps(document, indent=2, default=str) + "\n")
+    path.write_text(_markdown(document))
+    return path
+
+
+def _markdown(doc: dict[str, Any]) -> str:
+    r = doc["results"]
+    h = doc["headline"]
+    c = doc["concurrency"]
+    lines = [
+        f"# Benchmark {doc['date']} (size {doc['size']})",
+        "",
+        f"Machine: {doc['machine']['cpu']}, {doc['machine']['cores']} cores, "
+        f"{doc['machine']['memory_gib']} GiB, Linux {doc['machine']['kernel']}, "
+        f"Python {doc['machine']['python']}, {doc['versions']['postgresql']}.",
+        "Versions: "
+        + ", ".join(f"{k} {v}" for k, v in doc["versions"].items() if k != "postgresql")
+        + ".",
+        "Data: "
+        + ", ".join(f"{k} {v:,}" for k, v in doc["counts"].items())
+        + (
+            f" (generated in {doc['generated_in']:.0f} s)."
+            if doc.get("generated_in")
+            else " (reused)."
+        ),
+        f"Each figure: median of {doc['timing']['runs']} runs of {doc['timing']['duration']:.0f} s "
+        f"after {doc['timing']['warmup']:.0f} s of warm-up, (min-max). Clients and floor run as "
+        "separate processes on loopback; server and PostgreSQL share the machine.",
+        "",
+        "## Headline",
+        "",
+        "| figure | value | target |",
+        "|---|---|---|",
+        f"| feed at {c} clients: server / floor (req/s) | {h['feed_server_floor_ratio']} | >= 0.5 |",
+        f"| feed at {c} clients: p99 | {h['feed_p99_ms']} ms | < 50 ms |",
+        f"| SQL statements per feed page of 10 / 100 | {h['feed_statements_10']} / {h['feed_statements_100']} | equal, <= 8 |",
+        f"| hot entry resonate/unresonate: server / floor | {h['hot_write_server_floor_ratio']} | >= 0.5 |",
+        f"| spread resonate/unresonate: server / floor | {h['spread_write_server_floor_ratio']} | |",
+        f"| entry page: server / floor | {h['entry_server_floor_ratio']} | |",
+    ]
+    if "subscriptions" in h:
+        for name, figure in h["subscriptions"].items():
+            lines.append(f"| subscriptions {name} | {figure} | |")
+    lines += [
+        "",
+        "## Every figure",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|",
+    ]
+    for name, figure in r.items():
+        if isinstance(figure, dict) and "rps" in figure:
+            lines.append(
+                f"| {name} | {_fmt(figure, 'rps')} | {_fmt(figure, 'p50_ms')} | {_fmt(figure, 'p99_ms')} | {figure['errors']} |"
+            )
+    lines += [
+        "",
+        f"Reconcile after the write scenarios: {r.get('drift_after_writes')} drifting counters.",
+    ]
+    prof = r.get("profile")
+    if prof and "self" in prof:
+        lines += [
+            "",
+            f"## Feed profile (py-spy, {prof['samples']} samples, % of samples)",
+            "",
+            "Own time:",
+            "",
+        ]
+        lines += [f"- {pct}% {frame}" for frame, pct in prof["self"]]
+        lines += ["", "Inclusive:", ""]
+        lines += [f"- {pct}% {frame}" for frame, pct in prof["inclusive"]]
+    return "\n".join(lines) + "\n"

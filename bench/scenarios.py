@@ -1,0 +1,133 @@
+"""The benchmark's scenarios: what the clients send, and what the floor replays."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+from uuid import UUID
+
+from db import interactions
+from db.bench_data import Size, showcase_entry
+from db.executor import Pool
+from db.pool import capturing_statements
+from resolvers.context import Context, Viewer
+from resolvers.ids import encode_id
+from schema import build_schema
+
+FEED = """
+query Feed($first: Int) {
+  feed(first: $first) {
+    edges {
+      cursor
+      reason { amplifiedBy { id username } amplifiedAt }
+      node {
+        id title content createdAt
+        author { id username name avatar viewerIsFollowing }
+        counts { resonanceCount branchCount amplificationCount shareCount }
+        viewerHasResonated viewerHasAmplified
+        branches(first: 3) { nodes { id content author { id username } } }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+ENTRY_PAGE = """
+query EntryPage($id: ID!) {
+  entry(id: $id) {
+    id title content createdAt
+    author { id username name }
+    counts { resonanceCount branchCount amplificationCount shareCount }
+    viewerHasResonated viewerHasAmplified
+    ancestors { id title author { username } }
+    branches(first: 20) {
+      nodes { id content author { username } counts { resonanceCount branchCount } }
+    }
+    resonators(first: 20) { nodes { id username } }
+  }
+}
+"""
+
+_WRITE = (
+    "mutation ($id: ID!) { %s(entryId: $id) { id counts { resonanceCount } viewerHasResonated } }"
+)
+RESONATE = _WRITE % "resonate"
+UNRESONATE = _WRITE % "unresonate"
+
+Statement = tuple[str, tuple[Any, ...]]
+Stage = list[Statement]
+
+
+def user_id(n: int) -> UUID:
+    """The bench generator's user n (md5('bench-user-n') as a UUID)."""
+    return UUID(hashlib.md5(f"bench-user-{n}".encode()).hexdigest())
+
+
+FEED_READER = 1
+
+
+def body(query: str, **variables: Any) -> dict[str, Any]:
+    return {"query": query, "variables": variables}
+
+
+async def capture(
+    pool: Pool, query: str, viewer: UUID, **variables: Any
+) -> tuple[list[Stage], Any]:
+    """Run `query` as the server would and return its statements as floor stages: the first
+    statement alone, then the rest at once (the dataloaders' next level), and the result."""
+    schema = build_schema()
+    with capturing_statements() as statements:
+        result = await schema.execute(
+            query, variable_values=variables, context_value=Context(db=pool, viewer=Viewer(viewer))
+        )
+        await asyncio.sleep(0)  # let the query logger's callbacks run
+    if result.errors:
+        raise RuntimeError(f"{query[:40]}...: {result.errors}")
+    return [statements[:1], statements[1:]] if len(statements) > 1 else [statements], result.data
+
+
+def spread_entries(size: Size, worker: int, per_worker: int = 50) -> list[int]:
+    """Public entries for one writer, none shared with another writer."""
+    picked: list[int] = []
+    candidate = size.entries - worker * per_worker * 2
+    while len(picked) < per_worker and candidate > 1:
+        if candidate % 20 < 16:  # public, as the generator decides
+            picked.append(candidate)
+        candidate -= 1
+    return picked
+
+
+def write_plan(size: Size, tokens: list[str], *, hot: bool) -> list[list[dict[str, Any]]]:
+    """Per worker: resonate then unresonate, over its own entries or all on the hot one."""
+    plans = []
+    for worker, token in enumerate(tokens):
+        entries = [showcase_entry(size)] if hot else spread_entries(size, worker)
+        requests = []
+        for entry in entries:
+            gid = encode_id("Entry", entry)
+            requests.append({"body": body(RESONATE, id=gid), "token": token})
+            requests.append({"body": body(UNRESONATE, id=gid), "token": token})
+        plans.append(requests)
+    return plans
+
+
+async def write_floor(
+    pool: Pool, size: Size, writers: int, *, hot: bool
+) -> list[list[list[Stage]]]:
+    """The same inserts and deletes as plain SQL: captured from db/interactions.py, which
+    writes the rows with no checks and no re-read, then undone."""
+    plans = []
+    async with pool.acquire() as conn:
+        for worker in range(writers):
+            entries = [showcase_entry(size)] if hot else spread_entries(size, worker)
+            requests: list[list[Stage]] = []
+            for entry in entries:
+                for op in (interactions.resonate, interactions.unresonate):
+                    with capturing_statements() as statements:
+                        await op(conn, user_id=user_id(worker + 1), entry_id=entry)
+                        await asyncio.sleep(0)
+                    requests.append([statements])
+            plans.append(requests)
+    return plans

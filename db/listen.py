@@ -1,0 +1,198 @@
+"""The process's one LISTEN connection, fanning counter notifications out to subscribers.
+
+The triggers of 0002 send `pg_notify('entry_counts' | 'user_counts', json)` with the row's
+id, its version and all its counts. One dedicated connection (a pooled one would UNLISTEN
+when released) receives them, in commit order, and hands each to the mailboxes registered
+for that (channel, id): no database work per subscriber, however many there are.
+
+A mailbox keeps only the newest change, so a slow subscriber costs one payload, never a
+queue. When the connection is lost, notifications in the gap are gone for good: the broker
+reconnects with backoff and then asks every mailbox for a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+
+from db.counts import Counts
+
+logger = logging.getLogger("resonance.listen")
+
+ENTRY_COUNTS = "entry_counts"
+USER_COUNTS = "user_counts"
+CHANNELS = (ENTRY_COUNTS, USER_COUNTS)
+
+
+class Mailbox:
+    """What one subscription is owed: the newest change, or a fresh snapshot."""
+
+    __slots__ = ("_latest", "_snapshot_needed", "_wakeup")
+
+    def __init__(self) -> None:
+        self._latest: Counts | None = None
+        self._snapshot_needed = False
+        self._wakeup = asyncio.Event()
+
+    def put(self, change: Counts) -> None:
+        """Keep `change` unless an equal or newer version is already waiting."""
+        if self._latest is None or change["version"] > self._latest["version"]:
+            self._latest = change
+            self._wakeup.set()
+
+    def need_snapshot(self) -> None:
+        # A snapshot taken after this call sees every change already waiting.
+        self._latest = None
+        self._snapshot_needed = True
+        self._wakeup.set()
+
+    async def get(self) -> Counts | None:
+        """The newest change; None when the subscriber must read a fresh snapshot instead."""
+        while True:
+            if self._snapshot_needed:
+                self._snapshot_needed = False
+                return None
+            if self._latest is not None:
+                change, self._latest = self._latest, None
+                return change
+            self._wakeup.clear()
+            await self._wakeup.wait()
+
+
+class CountsBroker:
+    """Owns the LISTEN connection and the registry of mailboxes by (channel, id)."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        application_name: str | None = None,
+        min_backoff: float = 0.1,
+        max_backoff: float = 10.0,
+        keepalive: float = 30.0,
+    ) -> None:
+        self._dsn = dsn
+        # The process id in the name tells operators (and tests) whose connection it is.
+        self.application_name = application_name or f"resonance-listen-{os.getpid()}"
+        self._min_backoff = min_backoff
+        self._max_backoff = max_backoff
+        self._keepalive = keepalive
+        self._registry: dict[tuple[str, str], set[Mailbox]] = {}
+        self._conn: asyncpg.Connection | None = None
+        self._lost = asyncio.Event()
+        self._supervisor: asyncio.Task[None] | None = None
+        self.reconnects = 0
+
+    async def start(self) -> None:
+        """Connect and LISTEN (raising if the database is unreachable), then keep it so."""
+        await self._connect()
+        self._supervisor = asyncio.create_task(self._supervise(), name="counts-broker")
+
+    async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            # A cancelled asyncpg.connect to a database being dropped was seen to never
+            # return: shutdown waits a bounded time, then goes on without it.
+            done, _ = await asyncio.wait({self._supervisor}, timeout=5)
+            if not done:
+                logger.warning("the LISTEN supervisor did not stop within 5 s; leaving it")
+            self._supervisor = None
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close(timeout=2)
+            self._conn = None
+
+    @contextlib.contextmanager
+    def subscribe(self, channel: str, key: str) -> Iterator[Mailbox]:
+        """A mailbox for the changes of one row, registered while inside the block."""
+        mailbox = Mailbox()
+        registry_key = (channel, key)
+        mailboxes = self._registry.setdefault(registry_key, set())
+        mailboxes.add(mailbox)
+        try:
+            yield mailbox
+        finally:
+            mailboxes.discard(mailbox)
+            if not mailboxes and self._registry.get(registry_key) is mailboxes:
+                del self._registry[registry_key]
+
+    def registry_size(self) -> int:
+        """How many (channel, id) entries are registered: 0 once every subscriber left."""
+        return len(self._registry)
+
+    def subscriber_count(self) -> int:
+        return sum(len(mailboxes) for mailboxes in self._registry.values())
+
+    def _dispatch(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        try:
+            change: Counts = json.loads(payload)
+            key = str(change["id"])
+        except (ValueError, TypeError, KeyError):
+            logger.warning("ignoring a malformed %s notification: %.200s", channel, payload)
+            return
+        for mailbox in self._registry.get((channel, key), ()):
+            mailbox.put(change)
+
+    async def _connect(self) -> None:
+        lost = asyncio.Event()
+        conn: asyncpg.Connection = await asyncpg.connect(
+            self._dsn,
+            timeout=10,
+            server_settings={"application_name": self.application_name},
+        )
+        try:
+            conn.add_termination_listener(lambda _conn: lost.set())
+            for channel in CHANNELS:
+                await conn.add_listener(channel, self._dispatch)
+        except BaseException:
+            conn.terminate()
+            raise
+        self._conn, self._lost = conn, lost
+
+    async def _supervise(self) -> None:
+        while True:
+            await self._wait_until_lost()
+            if self._conn is not None:
+                self._conn.terminate()
+                self._conn = None
+            logger.warning("the LISTEN connection was lost; reconnecting")
+            await self._reconnect()
+            self.reconnects += 1
+            logger.info("LISTEN connection back; every subscription takes a fresh snapshot")
+            for mailboxes in self._registry.values():
+                for mailbox in mailboxes:
+                    mailbox.need_snapshot()
+
+    async def _wait_until_lost(self) -> None:
+        """Return when the connection closed, or stopped answering (a half-open socket)."""
+        while True:
+            try:
+                await asyncio.wait_for(self._lost.wait(), self._keepalive)
+                return
+            except TimeoutError:
+                pass
+            try:
+                assert self._conn is not None
+                await self._conn.fetchval("SELECT 1", timeout=self._keepalive)
+            except Exception:  # whatever failed, this connection cannot be trusted
+                return
+
+    async def _reconnect(self) -> None:
+        delay = self._min_backoff
+        while True:
+            # Jitter keeps many server processes from reconnecting in lockstep after a restart.
+            await asyncio.sleep(random.uniform(delay / 2, delay))
+            try:
+                await self._connect()
+                return
+            except Exception as e:  # whatever the cause, giving up would end live counts
+                logger.warning("LISTEN reconnect failed (%s); retrying", e)
+                delay = min(delay * 2, self._max_backoff)

@@ -1,0 +1,69 @@
+"""Live counts: a snapshot first, then each committed change the LISTEN broker hands over.
+
+The mailbox is registered before the snapshot is read, so no change committed after the
+snapshot can be missed; changes the snapshot already includes have a version no newer than
+it and are dropped, so a subscriber never sees counts go back in time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import AbstractContextManager
+
+from db.counts import Counts, fetch_entry_counts, fetch_user_counts
+from db.listen import ENTRY_COUNTS, USER_COUNTS, CountsBroker, Mailbox
+from resolvers.context import Context
+from resolvers.errors import NotFound
+from resolvers.ids import entry_pk, user_pk
+
+
+def _broker(ctx: Context) -> CountsBroker:
+    """The process's broker, started by the app's lifespan."""
+    broker: CountsBroker = ctx.request.app.state.broker
+    return broker
+
+
+def resolve_entry_counts(ctx: Context, entry_id: str) -> AsyncGenerator[Counts, None]:
+    """The entry's counts now and after each change; NOT_FOUND if the viewer may not see it."""
+    if ctx.auth_error is not None:
+        raise ctx.auth_error
+    pk = entry_pk(entry_id, "entryId")
+    return _follow(
+        _broker(ctx).subscribe(ENTRY_COUNTS, str(pk)),
+        lambda: fetch_entry_counts(ctx.db, ctx.audience, pk),
+        "entryId: no such entry",
+    )
+
+
+def resolve_user_counts(ctx: Context, user_id: str) -> AsyncGenerator[Counts, None]:
+    """The user's follower and following counts now and after each change."""
+    if ctx.auth_error is not None:
+        raise ctx.auth_error
+    pk = user_pk(user_id, "userId")
+    return _follow(
+        _broker(ctx).subscribe(USER_COUNTS, str(pk)),
+        lambda: fetch_user_counts(ctx.db, pk),
+        "userId: no such user",
+    )
+
+
+async def _follow(
+    subscription: AbstractContextManager[Mailbox],
+    snapshot: Callable[[], Awaitable[Counts | None]],
+    missing: str,
+) -> AsyncGenerator[Counts, None]:
+    with subscription as mailbox:
+        current = await snapshot()
+        if current is None:
+            raise NotFound(missing)
+        yield current
+        while True:
+            change = await mailbox.get()
+            if change is None:
+                # The broker lost notifications; the row may also have gone, or gone private.
+                change = await snapshot()
+                if change is None:
+                    raise NotFound(missing)
+            if change["version"] > current["version"]:
+                current = change
+                yield current

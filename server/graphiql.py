@@ -1,0 +1,184 @@
+"""The GraphiQL page at /graphql: example tabs ready to run, the headers editor open with the
+place for a token, and its scripts from the server itself (server/assets.py)."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from server.assets import ASSETS, BY_NAME
+
+TEMPLATE = Path(__file__).resolve().parent / "static" / "graphiql.html"
+
+# Shown in the headers editor. The page never sends a value holding a <placeholder>.
+HEADERS = '{\n  "Authorization": "Bearer <token from make seed>"\n}'
+
+EXPLORE = """\
+# Resonance: a stream of logbook entries and dreams.
+#
+# Run with the play button (or Ctrl-Enter). Docs (the book,
+# top left) describe every type, field and argument.
+#
+# `make seed` loads demo data and prints tokens: paste one
+# into Headers below to read as that user (their feed,
+# followers-only and private entries) and to write.
+# Other tabs: a feed, a mutation, a live subscription.
+
+query Explore {
+  entries(first: 5) {
+    nodes {
+      id
+      type
+      title
+      content
+      tags
+      createdAt
+      author {
+        username
+        name
+      }
+      counts {
+        resonanceCount
+        branchCount
+        amplificationCount
+        shareCount
+      }
+      branches(first: 3) {
+        nodes {
+          id
+          title
+          author {
+            username
+          }
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+"""
+
+FEED = """\
+# Needs a token in Headers. Entries by you and the users
+# you follow, and what they amplified (reason), newest first.
+
+query MyFeed {
+  viewer {
+    username
+    followerCount
+    followingCount
+  }
+  feed(first: 10) {
+    edges {
+      reason {
+        amplifiedBy {
+          username
+        }
+      }
+      node {
+        id
+        title
+        author {
+          username
+        }
+        counts {
+          resonanceCount
+        }
+        viewerHasResonated
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+"""
+
+RESONATE = """\
+# Needs a token in Headers. Put an Entry id (from Explore)
+# in Variables below. Resonating twice leaves one resonance;
+# unresonate takes it back.
+
+mutation Resonate($entryId: ID!) {
+  resonate(entryId: $entryId) {
+    id
+    viewerHasResonated
+    counts {
+      resonanceCount
+    }
+  }
+}
+"""
+
+LIVE_COUNTS = """\
+# Live over WebSocket: the counts now, then after every
+# change. Put an Entry id in Variables and run it; then
+# resonate with that entry from the Resonate tab (or another
+# browser) and watch the counts move. The button stops it.
+
+subscription LiveCounts($entryId: ID!) {
+  entryCounts(entryId: $entryId) {
+    entryId
+    counts {
+      resonanceCount
+      branchCount
+      amplificationCount
+      shareCount
+    }
+  }
+}
+"""
+
+ENTRY_VARIABLES = '{\n  "entryId": "<an Entry id from Explore>"\n}'
+
+TABS = (
+    {"query": EXPLORE, "headers": HEADERS},
+    {"query": FEED, "headers": HEADERS},
+    {"query": RESONATE, "variables": ENTRY_VARIABLES, "headers": HEADERS},
+    {"query": LIVE_COUNTS, "variables": ENTRY_VARIABLES, "headers": HEADERS},
+)
+
+
+def _script_json(value: object) -> str:
+    """JSON that cannot end its <script> element early."""
+    text = json.dumps(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_page() -> str:
+    """The page, each asset from the server when it was fetched, else from the CDN."""
+    styles, scripts = [], []
+    for asset in ASSETS:
+        url, integrity = html.escape(asset.url), html.escape(asset.integrity)
+        if asset.is_script:
+            scripts.append(f'<script src="{url}" integrity="{integrity}" crossorigin></script>')
+        else:
+            styles.append(
+                f'<link rel="stylesheet" href="{url}" integrity="{integrity}" crossorigin />'
+            )
+    return (
+        TEMPLATE.read_text(encoding="utf-8")
+        .replace("{{styles}}", "\n    ".join(styles))
+        .replace("{{scripts}}", "\n    ".join(scripts))
+        .replace("{{config}}", _script_json({"tabs": TABS, "headers": HEADERS}))
+    )
+
+
+# The files are named by version, so a browser may keep them for good.
+_IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+
+
+async def vendor_file(request: Request) -> Response:
+    """GET /static/vendor/<package>@<version>/<path>: one of the fetched assets, nothing else."""
+    asset = BY_NAME.get(request.path_params["name"])
+    if asset is None or not asset.local_path.is_file():
+        return Response("Not Found", status_code=404, media_type="text/plain")
+    return FileResponse(asset.local_path, headers=_IMMUTABLE)

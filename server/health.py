@@ -1,0 +1,44 @@
+"""Probes for whatever runs the server: /healthz (the process answers) and /readyz (it can
+serve: the database answers within a second or two and its migrations are current)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from db.executor import Pool
+from db.health import pending_migrations
+
+logger = logging.getLogger("resonance.health")
+
+# A probe must answer even when the database does not; orchestrators time out at about 1-5 s.
+READY_TIMEOUT_SECONDS = 2.0
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness: no database involved, so a database outage does not restart the process."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    pool: Pool | None = getattr(request.app.state, "pool", None)
+    pending: list[str] = []
+    database = "ok"
+    try:
+        if pool is None:
+            raise RuntimeError("the pool is not open")
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS), pool.acquire() as conn:
+            pending = await pending_migrations(conn)
+    except Exception as error:
+        logger.warning("readiness: the database is unreachable: %r", error)
+        database = "unreachable"
+    ready = database == "ok" and not pending
+    body = {
+        "status": "ready" if ready else "unavailable",
+        "database": database,
+        "pendingMigrations": pending,
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)

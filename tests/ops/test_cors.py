@@ -1,0 +1,74 @@
+"""CORS: pages of the configured origins may call the API (and open its WebSocket); others
+may not, and with no CORS_ORIGINS no cross-origin page may."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin, Subprotocol
+
+from server.app import create_app
+from server.settings import Settings
+from tests.ops.conftest import CORS_ORIGIN, Served
+
+PREFLIGHT = {
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "authorization, content-type",
+}
+
+
+@pytest.fixture(scope="module")
+async def cors_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(replace(settings, cors_origins=(CORS_ORIGIN,)))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+async def test_a_configured_origin_passes_the_preflight(cors_client: httpx.AsyncClient) -> None:
+    response = await cors_client.options("/graphql", headers={"Origin": CORS_ORIGIN, **PREFLIGHT})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == CORS_ORIGIN
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+async def test_a_configured_origin_reads_the_answer(cors_client: httpx.AsyncClient) -> None:
+    response = await cors_client.post(
+        "/graphql", json={"query": "{ viewer { id } }"}, headers={"Origin": CORS_ORIGIN}
+    )
+    assert response.json() == {"data": {"viewer": None}}
+    assert response.headers["access-control-allow-origin"] == CORS_ORIGIN
+
+
+async def test_another_origin_fails_the_preflight(cors_client: httpx.AsyncClient) -> None:
+    headers = {"Origin": "https://evil.example", **PREFLIGHT}
+    response = await cors_client.options("/graphql", headers=headers)
+    assert response.status_code == 400
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_without_cors_origins_no_cross_origin_page_may_read(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/graphql", json={"query": "{ viewer { id } }"}, headers={"Origin": CORS_ORIGIN}
+    )
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_a_configured_origin_may_open_the_websocket(served: Served) -> None:
+    url = served.url.replace("http", "ws") + "/graphql"
+    protocols = [Subprotocol("graphql-transport-ws")]
+    async with connect(url, origin=Origin(CORS_ORIGIN), subprotocols=protocols) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+    with pytest.raises(InvalidStatus):
+        async with connect(url, origin=Origin("https://evil.example"), subprotocols=protocols):
+            pass

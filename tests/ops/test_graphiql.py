@@ -1,0 +1,133 @@
+"""The GraphiQL page as served: its examples, its headers slot, and where its assets come from."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from graphql import parse, validate
+
+from schema import schema
+from server import assets, graphiql
+from tests.graphql import data
+
+HTML = {"Accept": "text/html"}
+
+
+def page_config(page: str) -> dict[str, object]:
+    found = re.search(r'<script id="resonance-config" type="application/json">(.*?)</script>', page)
+    assert found is not None
+    config: dict[str, object] = json.loads(found.group(1))
+    return config
+
+
+async def test_the_page_opens_with_examples_and_the_authorization_header_slot(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/graphql", headers=HTML)
+    assert response.status_code == 200
+    config = page_config(response.text)
+    tabs = config["tabs"]
+    assert isinstance(tabs, list)
+    assert [tab["query"] for tab in tabs] == [
+        graphiql.EXPLORE,
+        graphiql.FEED,
+        graphiql.RESONATE,
+        graphiql.LIVE_COUNTS,
+    ]
+    assert all(tab["headers"] == graphiql.HEADERS for tab in tabs)
+    assert '"Authorization": "Bearer <token from make seed>"' in graphiql.HEADERS
+    assert 'defaultEditorToolsVisibility: "headers"' in response.text
+
+
+@pytest.mark.parametrize(
+    "example", [graphiql.EXPLORE, graphiql.FEED, graphiql.RESONATE, graphiql.LIVE_COUNTS]
+)
+def test_every_example_is_valid_against_the_schema(example: str) -> None:
+    assert validate(schema._schema, parse(example)) == []
+
+
+async def test_the_first_example_runs(client: httpx.AsyncClient) -> None:
+    result = await data(client, graphiql.EXPLORE)
+    assert "entries" in result
+
+
+async def test_the_page_loads_its_assets_from_the_server_when_they_were_fetched(
+    client: httpx.AsyncClient, graphiql_assets: None
+) -> None:
+    page = (await client.get("/graphql", headers=HTML)).text
+    for asset in assets.ASSETS:
+        assert f'"/static/vendor/{asset.name}" integrity="{asset.integrity}"' in page
+    assert "unpkg.com" not in page
+
+
+async def test_the_page_falls_back_to_the_cdn_for_missing_assets(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(assets, "VENDOR_DIR", tmp_path)
+    page = (await client.get("/graphql", headers=HTML)).text
+    for asset in assets.ASSETS:
+        assert f'"https://unpkg.com/{asset.name}" integrity="{asset.integrity}"' in page
+    assert "/static/vendor/" not in page
+
+
+async def test_fetched_assets_are_served_with_a_long_cache_life(
+    client: httpx.AsyncClient, graphiql_assets: None
+) -> None:
+    asset = assets.BY_NAME["graphiql@3.8.3/graphiql.min.js"]
+    response = await client.get(f"/static/vendor/{asset.name}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "immutable" in response.headers["cache-control"]
+    assert assets.integrity_of(response.content) == asset.integrity
+
+
+@pytest.mark.parametrize(
+    "name", ["react@18.2.0/package.json", "../../settings.py", "..%2F..%2Fsettings.py", "x"]
+)
+async def test_nothing_but_the_listed_assets_is_served(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    assert (await client.get(f"/static/vendor/{name}")).status_code == 404
+
+
+def test_fetching_without_npm_reports_and_leaves_the_page_on_the_cdn(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(assets, "VENDOR_DIR", tmp_path / "vendor")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm on it
+    assert assets.main([]) == 0  # setup goes on
+    assert "npm is not installed" in capsys.readouterr().err
+    assert assets.main(["--strict"]) == 1
+    assert not (tmp_path / "vendor").exists()
+
+
+def test_a_fetched_file_with_another_hash_is_not_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import io
+    import tarfile
+
+    def pack(specs: list[str], into: Path, timeout: float) -> dict[str, Path]:
+        tarballs = {}
+        for spec in specs:
+            tarball = into / f"{spec.replace('/', '-')}.tgz"
+            with tarfile.open(tarball, "w:gz") as archive:
+                for asset in assets.ASSETS:
+                    if f"{asset.package}@{asset.version}" == spec:
+                        body = b"tampered"
+                        info = tarfile.TarInfo(f"package/{asset.path}")
+                        info.size = len(body)
+                        archive.addfile(info, io.BytesIO(body))
+            tarballs[spec] = tarball
+        return tarballs
+
+    monkeypatch.setattr(assets, "VENDOR_DIR", tmp_path / "vendor")
+    monkeypatch.setattr(assets, "_pack", pack)
+    problems = assets.fetch()
+    assert len(problems) == len(assets.ASSETS)
+    assert all("not the pinned one" in problem for problem in problems)
+    assert assets.missing() == list(assets.ASSETS)

@@ -36,8 +36,6 @@ class Server:
             "MIGRATE_ON_START": "0",
             "TRENDING_REFRESH_SECONDS": "3600",
             "DB_POOL_MAX_SIZE": str(pool_size),
-            "ACCESS_LOG": "0",
-            "LOG_LEVEL": "warning",
         }
         # A file, not a pipe: nobody reads the log while the load runs, and a full pipe
         # would stall the server.

@@ -29,6 +29,14 @@ logging.getLogger("yoyo").setLevel(logging.WARNING)
 try:
     with embedded.running(settings.embedded_postgres_dir):
         # The app writes its own access log (server/access_log.py): one line per request.
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False)
+        # Counts events are a few hundred bytes: per-message deflate would only cost each
+        # WebSocket its zlib buffers (most of a subscriber's memory).
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            ws_per_message_deflate=False,
+        )
 except embedded.EmbeddedPostgresError as error:
     sys.exit(f"resonance: {error}")

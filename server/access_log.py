@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from contextvars import ContextVar
+from functools import lru_cache
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +42,13 @@ def operation_name(sent: str | None, document: str | None) -> str | None:
         return sent
     if not document:
         return None
+    return _name_in(document)
+
+
+@lru_cache(maxsize=512)
+def _name_in(document: str) -> str | None:
+    """Clients send the same few documents: each is parsed once (bounded, so many distinct
+    documents cannot grow memory)."""
     try:
         parsed = parse(document, no_location=True)
     except GraphQLError:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -95,6 +96,11 @@ class GraphQLApp(GraphQL[Context, None]):
         except ValueError:
             response = http_error("the Content-Length header is not a number", 400)
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> str:
+        """orjson: a feed page of 100 entries encodes several times faster than json.dumps.
+        Text, not bytes: WebSocket messages must go out as text frames."""
+        return orjson.dumps(data).decode()
 
     def parse_json(self, data: str | bytes) -> Any:
         parsed = super().parse_json(data)

@@ -7,6 +7,8 @@ admin.
 
 from __future__ import annotations
 
+import time
+from functools import lru_cache
 from uuid import UUID
 
 import jwt
@@ -32,7 +34,17 @@ def authenticate(authorization: str | None, settings: Settings) -> Viewer | None
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-    token = token.strip()
+    viewer, expires = _verified(token.strip(), settings)
+    if expires is not None and expires <= time.time():
+        raise Unauthenticated("the token has expired")
+    return viewer
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, settings: Settings) -> tuple[Viewer, float | None]:
+    """A token's viewer and expiry, verified once: a client sends the same token with every
+    request, and checking its signature is most of the cost of reading it. Refusals are not
+    kept, and the expiry is checked again on every use."""
     try:
         algorithm = jwt.get_unverified_header(token).get("alg", "")
         claims = jwt.decode(
@@ -49,4 +61,6 @@ def authenticate(authorization: str | None, settings: Settings) -> Viewer | None
         viewer_id = UUID(str(claims["sub"]))
     except ValueError:
         raise Unauthenticated("the token's sub is not a user id") from None
-    return Viewer(id=viewer_id, is_admin=claims.get("role") == "admin")
+    expires = claims.get("exp")
+    viewer = Viewer(id=viewer_id, is_admin=claims.get("role") == "admin")
+    return viewer, None if expires is None else float(expires)

@@ -167,3 +167,14 @@ async def test_the_token_command_mints_a_token_the_server_accepts(
         check=False,
     )
     assert unknown.returncode == 1
+
+
+async def test_a_token_that_expires_after_use_is_refused_from_then_on(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    """Verified tokens are remembered; their expiry is still checked on every request."""
+    ada = await make_user(conn, username="ada_exp")
+    token = token_for(ada["id"], expires_in=1.2)
+    assert (await data(client, VIEWER, token=token))["viewer"] == {"username": "ada_exp"}
+    await asyncio.sleep(1.5)
+    assert error_codes(await post(client, VIEWER, token=token)) == ["UNAUTHENTICATED"]

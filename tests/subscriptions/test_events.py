@@ -256,3 +256,15 @@ async def test_a_document_that_does_not_validate_is_bad_user_input(
     payload = message["payload"]
     errors = payload if isinstance(payload, list) else payload.get("errors", [payload])
     assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"], message
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_messages_are_text_frames(server: ServerProcess, protocol: str) -> None:
+    """Browsers' clients parse text frames only (a binary frame arrives as a Blob)."""
+    ws = await open_connection(server.ws_url, protocol=protocol)
+    try:
+        raw = await asyncio.wait_for(ws.recv(), 5)
+    finally:
+        await ws.close()
+    assert isinstance(raw, str)
+    assert json.loads(raw)["type"] == "connection_ack"

@@ -174,7 +174,7 @@ async def test_a_token_that_expires_after_use_is_refused_from_then_on(
 ) -> None:
     """Verified tokens are remembered; their expiry is still checked on every request."""
     ada = await make_user(conn, username="ada_exp")
-    token = token_for(ada["id"], expires_in=1.2)
+    token = token_for(ada["id"], expires_in=2.5)  # exp is whole seconds: 1.5 to 2.5 s away
     assert (await data(client, VIEWER, token=token))["viewer"] == {"username": "ada_exp"}
-    await asyncio.sleep(1.5)
+    await asyncio.sleep(2.6)
     assert error_codes(await post(client, VIEWER, token=token)) == ["UNAUTHENTICATED"]

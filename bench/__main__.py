@@ -217,6 +217,7 @@ def run(args: argparse.Namespace) -> Path | None:
         statements=captured["feed_counts"],
         results=bench.results,
         timing=bench.timing() | {"runs": args.runs},
+        baseline=args.baseline,
     )
 
 
@@ -231,6 +232,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="commits timed per subscription run")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--data-only", action="store_true", help="make the data and stop")
+    parser.add_argument(
+        "--baseline", type=Path, help="an earlier results .json to compare with (before/after)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     path = run(args)

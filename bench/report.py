@@ -130,6 +130,7 @@ def write(out_dir: Path, **run: Any) -> Path:
         headline["subscriptions"] = {
             k: v for k, v in results["subscriptions"].items() if k != "runs"
         }
+    baseline = run.pop("baseline", None)
     document = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
@@ -138,6 +139,16 @@ def write(out_dir: Path, **run: Any) -> Path:
         "headline": headline,
         "results": results,
     }
+    if baseline is not None:
+        before = json.loads(Path(baseline).read_text())
+        document["baseline"] = {
+            "file": Path(baseline).name,
+            "date": before["date"],
+            "headline": before["headline"],
+            "results": {
+                k: v for k, v in before["results"].items() if isinstance(v, dict) and "rps" in v
+            },
+        }
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = datetime.now(UTC).strftime("%Y-%m-%d")
     if run["size"] != "default":

@@ -112,6 +112,28 @@ def _ratio(results: dict[str, Any], server: str, floor: str) -> float | None:
     return round(ratio, 3)
 
 
+def _baseline(path: Path) -> dict[str, Any]:
+    """What a before/after table needs of an earlier run."""
+    before = json.loads(path.read_text())
+    return {
+        "file": path.name,
+        "date": before["date"],
+        "headline": before["headline"],
+        "results": {
+            k: v for k, v in before["results"].items() if isinstance(v, dict) and "rps" in v
+        },
+    }
+
+
+def rerender(results: Path, baseline: Path | None) -> None:
+    """Write a run's Markdown again from its JSON, compared with `baseline` when given."""
+    document = json.loads(results.read_text())
+    if baseline is not None:
+        document["baseline"] = _baseline(baseline)
+        results.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    results.with_suffix(".md").write_text(_markdown(document))
+
+
 def write(out_dir: Path, **run: Any) -> Path:
     results: dict[str, Any] = run["results"]
     c = run["concurrency"]
@@ -140,15 +162,7 @@ def write(out_dir: Path, **run: Any) -> Path:
         "results": results,
     }
     if baseline is not None:
-        before = json.loads(Path(baseline).read_text())
-        document["baseline"] = {
-            "file": Path(baseline).name,
-            "date": before["date"],
-            "headline": before["headline"],
-            "results": {
-                k: v for k, v in before["results"].items() if isinstance(v, dict) and "rps" in v
-            },
-        }
+        document["baseline"] = _baseline(Path(baseline))
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = datetime.now(UTC).strftime("%Y-%m-%d")
     if run["size"] != "default":
@@ -195,8 +209,21 @@ def _markdown(doc: dict[str, Any]) -> str:
         f"| entry page: server / floor | {h['entry_server_floor_ratio']} | |",
     ]
     if "subscriptions" in h:
-        for name, figure in h["subscriptions"].items():
-            lines.append(f"| subscriptions {name} | {figure} | |")
+        for name, f in h["subscriptions"].items():
+            lines.append(
+                f"| {f['subscribers']} subscribers ({name}): commit to last event p50 / p99"
+                f" | {f['last_event_p50_ms']} / {f['last_event_p99_ms']} ms | p99 < 200 ms |"
+            )
+            lines.append(
+                f"| {f['subscribers']} subscribers ({name}): server memory per subscriber"
+                f" | {f['kib_per_subscriber']} KiB | < 20 KiB |"
+            )
+        lines.append("")
+        lines.append(
+            "Memory per subscriber is the growth of the server's resident memory while the"
+            " subscribers connect; the second subscription run reuses memory the first one"
+            " freed, so the first run's figure is the one to read."
+        )
     lines += [
         "",
         "## Every figure",
@@ -213,6 +240,41 @@ def _markdown(doc: dict[str, Any]) -> str:
         "",
         f"Reconcile after the write scenarios: {r.get('drift_after_writes')} drifting counters.",
     ]
+    if "baseline" in doc:
+        b = doc["baseline"]
+        lines += [
+            "",
+            f"## Before and after (before: {b['file']}, {b['date']})",
+            "",
+            "| figure | before | after |",
+            "|---|---|---|",
+        ]
+        for key in (
+            "feed_server_floor_ratio",
+            "feed_p99_ms",
+            "entry_server_floor_ratio",
+            "hot_write_server_floor_ratio",
+            "spread_write_server_floor_ratio",
+        ):
+            lines.append(f"| {key} | {b['headline'].get(key)} | {h.get(key)} |")
+        for kind, after in h.get("subscriptions", {}).items():
+            before = b["headline"].get("subscriptions", {}).get(kind, {})
+            for key in ("last_event_p50_ms", "last_event_p99_ms", "kib_per_subscriber"):
+                lines.append(
+                    f"| subscriptions {kind} {key} | {before.get(key)} | {after.get(key)} |"
+                )
+        lines += [
+            "",
+            "| scenario | req/s before | req/s after | p99 ms before | p99 ms after |",
+            "|---|---|---|---|---|",
+        ]
+        for name, figure in r.items():
+            old = b["results"].get(name)
+            if old and isinstance(figure, dict) and "rps" in figure:
+                lines.append(
+                    f"| {name} | {old['rps']['median']:.0f} | {figure['rps']['median']:.0f}"
+                    f" | {old['p99_ms']['median']:.0f} | {figure['p99_ms']['median']:.0f} |"
+                )
     prof = r.get("profile")
     if prof and "self" in prof:
         lines += [
@@ -226,3 +288,19 @@ def _markdown(doc: dict[str, Any]) -> str:
         lines += ["", "Inclusive:", ""]
         lines += [f"- {pct}% {frame}" for frame, pct in prof["inclusive"]]
     return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.report", description="Rewrite a run's .md from its .json."
+    )
+    parser.add_argument("results", type=Path, help="a results .json")
+    parser.add_argument("--baseline", type=Path, help="an earlier run to compare with")
+    args = parser.parse_args()
+    rerender(args.results, args.baseline)
+
+
+if __name__ == "__main__":
+    main()

@@ -58,11 +58,7 @@ def error_result(error: ApiError) -> GraphQLError:
 
 
 class ErrorCodes(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [with_code(e) for e in result.errors]
+    """Codes the results of subscriptions (queries and mutations: ResonanceSchema.execute)."""
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         """A subscription's results leave before its operation ends: each is coded as it
@@ -75,8 +71,8 @@ class ErrorCodes(SchemaExtension):
 
 class ResonanceSchema(Schema):
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """Errors raised by an extension's hook (a cached parse failing, say) leave the
-        operation before ErrorCodes sees them: they get their code here."""
+        """Every error of a query or mutation gets its code here, those raised by an
+        extension's hook (a cached parse failing, say) included."""
         result = await super().execute(*args, **kwargs)
         if result.errors:
             result.errors = [with_code(e) for e in result.errors]

@@ -7,6 +7,12 @@ these expect the viewer's id as $1 and the admin flag as $2.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from db.executor import Executor, Row
+from db.visibility import Audience
+
 
 def user_columns(alias: str = "u", prefix: str = "") -> str:
     """A user's fields; the email only for the user and admins."""
@@ -48,3 +54,16 @@ ENTRY_FROM = (
 # Keyset bounds: with no cursor, COALESCE makes the bound "after everything" and keeps the
 # row comparison usable by the (created_at DESC, id DESC) indexes.
 NEWEST_FIRST_AFTER = "COALESCE({ts}::timestamptz, 'infinity'), COALESCE({id}::bigint, 0)"
+
+
+async def fetch_pages(
+    db: Executor,
+    query: str,
+    audience: Audience,
+    parents: Sequence[Any],
+    after: tuple[Any, Any] | None,
+    limit: int,
+) -> list[Row]:
+    """Run a per-parent page query: $3 the parents, $4 and $5 the keyset, $6 the limit."""
+    after_ts, after_id = after or (None, None)
+    return await db.fetch(query, *audience, list(parents), after_ts, after_id, limit)

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
-from db.columns import ENTRY_COLUMNS, ENTRY_FROM, NEWEST_FIRST_AFTER
+from db.columns import ENTRY_COLUMNS, ENTRY_FROM, NEWEST_FIRST_AFTER, fetch_pages
 from db.executor import Executor
 from db.visibility import Audience, visible_entry
 
@@ -131,8 +131,7 @@ async def fetch_entries_by_authors(
     limit: int,
 ) -> list[asyncpg.Record]:
     """A page of each author's visible entries, newest first, in one statement."""
-    after_ts, after_id = after or (None, None)
-    return await db.fetch(_BY_AUTHORS, *audience, list(author_ids), after_ts, after_id, limit)
+    return await fetch_pages(db, _BY_AUTHORS, audience, author_ids, after, limit)
 
 
 _BRANCHES = f"""

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
-from db.columns import NEWEST_FIRST_AFTER, user_columns
+from db.columns import NEWEST_FIRST_AFTER, fetch_pages, user_columns
 from db.executor import Executor
 from db.visibility import Audience
 
@@ -104,8 +104,7 @@ async def fetch_resonators(
     after: InteractionKeyset | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    after_ts, after_id = after or (None, None)
-    return await db.fetch(_RESONATORS, *audience, list(entry_ids), after_ts, after_id, limit)
+    return await fetch_pages(db, _RESONATORS, audience, entry_ids, after, limit)
 
 
 async def fetch_amplifiers(
@@ -116,5 +115,4 @@ async def fetch_amplifiers(
     after: InteractionKeyset | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    after_ts, after_id = after or (None, None)
-    return await db.fetch(_AMPLIFIERS, *audience, list(entry_ids), after_ts, after_id, limit)
+    return await fetch_pages(db, _AMPLIFIERS, audience, entry_ids, after, limit)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from db.columns import user_columns
+from db.columns import fetch_pages, user_columns
 from db.executor import Executor
 from db.visibility import Audience
 
@@ -100,8 +100,7 @@ async def fetch_followers(
     limit: int,
 ) -> list[asyncpg.Record]:
     """A page of each user's followers, newest follow first, in one statement."""
-    after_ts, after_id = after or (None, None)
-    return await db.fetch(_FOLLOWERS, *audience, list(user_ids), after_ts, after_id, limit)
+    return await fetch_pages(db, _FOLLOWERS, audience, user_ids, after, limit)
 
 
 async def fetch_following(
@@ -113,5 +112,4 @@ async def fetch_following(
     limit: int,
 ) -> list[asyncpg.Record]:
     """A page of the users each user follows, newest follow first, in one statement."""
-    after_ts, after_id = after or (None, None)
-    return await db.fetch(_FOLLOWING, *audience, list(user_ids), after_ts, after_id, limit)
+    return await fetch_pages(db, _FOLLOWING, audience, user_ids, after, limit)

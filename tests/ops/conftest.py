@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from server import assets
-from tests.conftest import JWT_SECRET
+from tests.conftest import JWT_SECRET, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,13 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 CORS_ORIGIN = "http://localhost:5173"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:

@@ -18,7 +18,8 @@ import pytest
 
 from db import embedded
 from server import assets
-from tests.ops.conftest import ROOT, free_port, stop_group, wait_until_ready
+from tests.conftest import free_port
+from tests.ops.conftest import ROOT, stop_group, wait_until_ready
 
 # The test reuses this virtualenv (VENV=...) and tells make not to rebuild it (-o): only the
 # repository is copied.

@@ -12,6 +12,7 @@ from types import FrameType
 import uvicorn
 
 from db import embedded
+from server import gc_tuning
 from server.app import create_app
 from server.settings import load_settings
 
@@ -31,8 +32,10 @@ try:
         # The app writes its own access log (server/access_log.py): one line per request.
         # Counts events are a few hundred bytes: per-message deflate would only cost each
         # WebSocket its zlib buffers (most of a subscriber's memory).
+        app = create_app(settings)
+        gc_tuning.tune(settings.gc_gen0_threshold)
         uvicorn.run(
-            create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             access_log=False,

@@ -55,6 +55,9 @@ class Settings:
     embedded_postgres_dir: Path | None = None
     # Origins whose pages may call the API (CORS) and open its WebSocket; "*" is any.
     cors_origins: tuple[str, ...] = ()
+    # Allocations between collections of the young generation (server/gc_tuning.py); 0 keeps
+    # CPython's 700.
+    gc_gen0_threshold: int = 50_000
 
 
 def load_settings() -> Settings:
@@ -83,4 +86,5 @@ def load_settings() -> Settings:
         max_body_bytes=_int("MAX_BODY_BYTES", 100 * 1024),
         embedded_postgres_dir=embedded_dir,
         cors_origins=_list("CORS_ORIGINS"),
+        gc_gen0_threshold=_int("GC_GEN0_THRESHOLD", 50_000),
     )

@@ -32,6 +32,17 @@ USER_COUNTS = "user_counts"
 CHANNELS = (ENTRY_COUNTS, USER_COUNTS)
 
 
+class Change(dict[str, Any]):
+    """One notification's counts. The same object goes to every mailbox of its row, so what
+    subscribers make of it can be made once, for all of them (`derived`)."""
+
+    __slots__ = ("derived",)
+
+    def __init__(self, counts: dict[str, Any]) -> None:
+        super().__init__(counts)
+        self.derived: dict[object, Any] = {}
+
+
 class Mailbox:
     """What one subscription is owed: the newest change, or a fresh snapshot."""
 
@@ -133,7 +144,7 @@ class CountsBroker:
 
     def _dispatch(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
         try:
-            change: Counts = json.loads(payload)
+            change = Change(json.loads(payload))
             key = str(change["id"])
         except (ValueError, TypeError, KeyError):
             logger.warning("ignoring a malformed %s notification: %.200s", channel, payload)

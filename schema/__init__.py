@@ -15,6 +15,7 @@ from schema.entries import Entry
 from schema.errors import ErrorCodes, ResonanceSchema
 from schema.mutations import Mutation
 from schema.query import Query
+from schema.shared_events import SharedEventExecutor
 from schema.subscriptions import Subscription
 from schema.users import User
 
@@ -47,6 +48,7 @@ def build_schema(
         subscription=Subscription,
         types=[Entry, User],
         extensions=extensions,  # type: ignore[arg-type]
+        execution_context_class=SharedEventExecutor,
     )
 
 

@@ -14,6 +14,7 @@ from resolvers.context import Context
 from resolvers.ids import encode_id
 from schema.common import InteractionCounts
 from schema.errors import with_code
+from schema.shared_events import SharedEvent
 
 Info = strawberry.Info[Context, None]
 Event = TypeVar("Event")
@@ -33,7 +34,7 @@ async def _events(
     try:
         async with aclosing(stream()) as counts:
             async for each in counts:
-                yield make(each)
+                yield subscriptions.event_of(each, make)
     except GraphQLError:
         raise
     except Exception as error:
@@ -44,7 +45,7 @@ async def _events(
 
 
 @strawberry.type(description="An entry's counts, as committed.")
-class EntryCountsEvent:
+class EntryCountsEvent(SharedEvent):
     entry_id: strawberry.ID = strawberry.field(description="The Entry the counts are of.")
     counts: InteractionCounts = strawberry.field(description="All of the entry's counts.")
 
@@ -62,7 +63,7 @@ class EntryCountsEvent:
 
 
 @strawberry.type(description="A user's follow counts, as committed.")
-class UserCountsEvent:
+class UserCountsEvent(SharedEvent):
     user_id: strawberry.ID = strawberry.field(description="The User the counts are of.")
     follower_count: int = strawberry.field(description="How many users follow this user.")
     following_count: int = strawberry.field(description="How many users this user follows.")

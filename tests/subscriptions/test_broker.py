@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
 from types import SimpleNamespace
@@ -52,14 +51,6 @@ async def test_a_mailbox_asked_for_a_snapshot_drops_what_it_held() -> None:
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.05):
             await mailbox.get()
-
-
-@pytest.fixture
-async def broker(database_url: str) -> AsyncIterator[CountsBroker]:
-    broker = CountsBroker(database_url, application_name="resonance-listen-test-broker")
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 async def wait_for_version(probe: Mailbox, version: int) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import data, report, scenarios
+from bench.report import SCENARIOS
 from bench.server import BENCH_JWT_SECRET, ROOT, Server
 from bench.stats import median_of
 from db.bench_data import SIZES, Size, showcase_entry
@@ -69,7 +70,13 @@ class Bench:
     def http(
         self, name: str, server: Server, concurrency: int, workers: list[list[dict[str, Any]]]
     ) -> dict[str, Any]:
-        plan = {"url": server.url, "concurrency": concurrency, "workers": workers, **self.timing()}
+        plan = {
+            "url": server.url,
+            "server_pid": server.process.pid,
+            "concurrency": concurrency,
+            "workers": workers,
+            **self.timing(),
+        }
         runs = [_client("bench.load", plan) for _ in range(self.args.runs)]
         return self._record(name, runs)
 
@@ -85,13 +92,18 @@ class Bench:
         return self._record(name, runs)
 
     def _record(self, name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
-        summary: dict[str, Any] = {key: median_of(runs, key) for key in ("rps", "p50_ms", "p99_ms")}
+        summary: dict[str, Any] = {
+            key: median_of(runs, key)
+            for key in ("rps", "p50_ms", "p99_ms", "process_cpu_ms", "postgres_cpu_ms")
+        }
         summary["errors"] = sum(r["errors"] for r in runs)
         summary["runs"] = runs
         self.results[name] = summary
         print(
             f"  {name}: {summary['rps']['median']:.0f} req/s, p50 {summary['p50_ms']['median']:.1f} ms,"
-            f" p99 {summary['p99_ms']['median']:.1f} ms, errors {summary['errors']}",
+            f" p99 {summary['p99_ms']['median']:.1f} ms, errors {summary['errors']};"
+            f" CPU per request: {summary['process_cpu_ms']['median']:.2f} ms in the process,"
+            f" {summary['postgres_cpu_ms']['median']:.2f} ms in PostgreSQL",
             flush=True,
         )
         return summary
@@ -147,28 +159,34 @@ def run(args: argparse.Namespace) -> Path | None:
         scenarios.ENTRY_PAGE, id=encode_id("Entry", showcase_entry(bench.size))
     )
 
+    only = set(args.only)
     server = Server(bench.url, pool_size=pool_size(concurrency))
     try:
-        print("feed", flush=True)
-        for c in (1, concurrency):
-            bench.http(f"feed_{c}", server, c, [[{"body": feed_body, "token": reader_token}]])
-            bench.floor(f"feed_floor_{c}", c, [[captured["feed"]]])
-        print("entry page", flush=True)
-        bench.http(
-            f"entry_{concurrency}",
-            server,
-            concurrency,
-            [[{"body": entry_body, "token": reader_token}]],
-        )
-        bench.floor(f"entry_floor_{concurrency}", concurrency, [[captured["entry"]]])
-        print("writes", flush=True)
-        for kind in ("spread", "hot"):
-            plan = scenarios.write_plan(bench.size, tokens, hot=kind == "hot")
-            bench.http(f"write_{kind}_{concurrency}", server, concurrency, plan)
-            bench.floor(f"write_{kind}_floor_{concurrency}", concurrency, captured[f"write_{kind}"])
-        bench.results["drift_after_writes"] = asyncio.run(_drift(bench.url))
-        print(f"  reconcile after writes: {bench.results['drift_after_writes']} drift", flush=True)
-        if args.subscribers:
+        if "feed" in only:
+            print("feed", flush=True)
+            for c in (1, concurrency):
+                bench.http(f"feed_{c}", server, c, [[{"body": feed_body, "token": reader_token}]])
+                bench.floor(f"feed_floor_{c}", c, [[captured["feed"]]])
+        if "entry" in only:
+            print("entry page", flush=True)
+            bench.http(
+                f"entry_{concurrency}",
+                server,
+                concurrency,
+                [[{"body": entry_body, "token": reader_token}]],
+            )
+            bench.floor(f"entry_floor_{concurrency}", concurrency, [[captured["entry"]]])
+        if "writes" in only:
+            print("writes", flush=True)
+            for kind in ("spread", "hot"):
+                plan = scenarios.write_plan(bench.size, tokens, hot=kind == "hot")
+                bench.http(f"write_{kind}_{concurrency}", server, concurrency, plan)
+                floor = captured[f"write_{kind}"]
+                bench.floor(f"write_{kind}_floor_{concurrency}", concurrency, floor)
+            bench.results["drift_after_writes"] = asyncio.run(_drift(bench.url))
+            drift = bench.results["drift_after_writes"]
+            print(f"  reconcile after writes: {drift} drift", flush=True)
+        if args.subscribers and "subscriptions" in only:
             print("subscriptions", flush=True)
             bench.results["subscriptions"] = {}
             for kind in ("one_entry", "spread"):
@@ -193,7 +211,7 @@ def run(args: argparse.Namespace) -> Path | None:
                 figures = _client("bench.subs", subs_plan)
                 bench.results["subscriptions"][kind] = figures
                 print(f"  {kind}: {figures}", flush=True)
-        if args.profile:
+        if args.profile and "feed" in only:
             print("profiling the feed", flush=True)
             bench.results["profile"] = report.profile(
                 server,
@@ -214,11 +232,20 @@ def run(args: argparse.Namespace) -> Path | None:
         counts=counts,
         generated_in=generated_in,
         concurrency=concurrency,
+        scenarios=[s for s in SCENARIOS if s in only],
         statements=captured["feed_counts"],
         results=bench.results,
         timing=bench.timing() | {"runs": args.runs},
         baseline=args.baseline,
     )
+
+
+def _scenarios(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = set(names) - set(SCENARIOS)
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"choose from {','.join(SCENARIOS)}")
+    return names
 
 
 def main() -> None:
@@ -231,6 +258,12 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000, help="0 skips the scenario")
     parser.add_argument("--rounds", type=int, default=30, help="commits timed per subscription run")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--only",
+        type=_scenarios,
+        default=list(SCENARIOS),
+        help=f"comma-separated scenarios to run, of {','.join(SCENARIOS)} (default: all)",
+    )
     parser.add_argument("--data-only", action="store_true", help="make the data and stop")
     parser.add_argument(
         "--baseline", type=Path, help="an earlier results .json to compare with (before/after)"

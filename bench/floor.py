@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import pickle
 import sys
 import time
@@ -17,6 +18,7 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
+from bench import cpu
 from bench.stats import summarise
 from db.pool import create_pool
 
@@ -42,11 +44,14 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
             if began >= start_at:
                 latencies.append(time.perf_counter() - began)
 
+    meter = asyncio.create_task(
+        cpu.per_request(os.getpid(), start_at, stop_at, lambda: len(latencies))
+    )
     try:
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
     finally:
         await pool.close()
-    return summarise(latencies, plan["duration"], 0)
+    return summarise(latencies, plan["duration"], 0) | await meter
 
 
 def main() -> None:

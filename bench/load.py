@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench import cpu
 from bench.stats import summarise
 
 
@@ -74,8 +75,11 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         finally:
             writer.close()
 
+    meter = asyncio.create_task(
+        cpu.per_request(plan.get("server_pid"), start_at, stop_at, lambda: len(latencies))
+    )
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
-    return summarise(latencies, plan["duration"], errors)
+    return summarise(latencies, plan["duration"], errors) | await meter
 
 
 def main() -> None:

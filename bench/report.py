@@ -20,6 +20,8 @@ from typing import Any
 
 from bench.server import Server
 
+# The scenarios of a whole run, in order (`python -m bench --only` picks some).
+SCENARIOS = ("feed", "entry", "writes", "subscriptions")
 PACKAGES = ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "asyncpg", "httpx")
 
 
@@ -167,6 +169,8 @@ def write(out_dir: Path, **run: Any) -> Path:
     stem = datetime.now(UTC).strftime("%Y-%m-%d")
     if run["size"] != "default":
         stem += f"-{run['size']}"
+    if run["scenarios"] != list(SCENARIOS):  # a partial run never replaces a whole one
+        stem += "-" + "-".join(run["scenarios"])
     path = out_dir / f"{stem}.md"
     path.with_suffix(".json").write_text(json.dumps(document, indent=2, default=str) + "\n")
     path.write_text(_markdown(document))

@@ -6,7 +6,8 @@ when released) receives them, in commit order, and hands each to the mailboxes r
 for that (channel, id): no database work per subscriber, however many there are.
 
 A mailbox keeps only the newest change, so a slow subscriber costs one payload, never a
-queue. When the connection is lost, notifications in the gap are gone for good: the broker
+queue. A `recheck` notification (a row deleted, an entry's privacy changed) asks the row's
+mailboxes for a fresh snapshot instead. When the connection is lost, notifications in the gap are gone for good: the broker
 reconnects with backoff and then asks every mailbox for a fresh snapshot.
 """
 
@@ -149,7 +150,13 @@ class CountsBroker:
         except (ValueError, TypeError, KeyError):
             logger.warning("ignoring a malformed %s notification: %.200s", channel, payload)
             return
-        for mailbox in self._registry.get((channel, key), ()):
+        mailboxes = self._registry.get((channel, key), ())
+        if change.get("recheck"):
+            # The row was deleted or its privacy changed (0005): each subscriber reads it again.
+            for mailbox in mailboxes:
+                mailbox.need_snapshot()
+            return
+        for mailbox in mailboxes:
             mailbox.put(change)
 
     async def _connect(self) -> None:

@@ -2,7 +2,8 @@
 
 The mailbox is registered before the snapshot is read, so no change committed after the
 snapshot can be missed; changes the snapshot already includes have a version no newer than
-it and are dropped, so a subscriber never sees counts go back in time.
+it and are dropped, so a subscriber never sees counts go back in time. When the row is
+deleted, or the viewer may no longer see it, the subscription ends with NOT_FOUND.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ async def _follow(
         while True:
             change = await mailbox.get()
             if change is None:
-                # The broker lost notifications; the row may also have gone, or gone private.
+                # The row was deleted or its privacy changed, or the broker lost notifications:
+                # a row gone, or no longer visible to this viewer, ends the subscription.
                 change = await snapshot()
                 if change is None:
                     raise NotFound(missing)

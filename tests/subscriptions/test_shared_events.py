@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from contextlib import AsyncExitStack, aclosing
-from types import SimpleNamespace
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from typing import Any
 
 import asyncpg
 import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types import ExecutionResult
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
 from db import interactions
 from db.listen import CountsBroker
-from resolvers.context import Context
-from schema import schema
 from schema.common import InteractionCounts
 from schema.shared_events import SharedEvent
 from schema.subscriptions import EntryCountsEvent, UserCountsEvent
 from tests.factories import entry_gid, make_entry, make_user
+from tests.subscriptions.inprocess import next_data, subscribe
 from tests.subscriptions.wsclient import ENTRY_COUNTS
 
 SHARES_ONLY = "subscription ($id: ID!) { entryCounts(entryId: $id) { counts { shareCount } } }"
@@ -43,24 +39,6 @@ def executions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
 
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
     yield ran
-
-
-async def subscribe(
-    stack: AsyncExitStack, broker: CountsBroker, pool: asyncpg.Pool, document: str, gid: str
-) -> AsyncGenerator[ExecutionResult, None]:
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(broker=broker)))
-    results = await schema.subscribe(
-        document, variable_values={"id": gid}, context_value=Context(db=pool, request=request)
-    )
-    assert not isinstance(results, ExecutionResult)
-    return await stack.enter_async_context(aclosing(results))
-
-
-async def next_data(results: AsyncIterator[ExecutionResult]) -> Any:
-    async with asyncio.timeout(5):
-        result = await anext(results)
-    assert result.errors is None
-    return result.data
 
 
 async def test_subscribers_with_the_same_document_share_each_changes_execution(

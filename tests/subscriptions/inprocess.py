@@ -1,0 +1,44 @@
+"""Subscriptions run through the schema in this process, over a broker of the test's own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack, aclosing
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from strawberry.types import ExecutionResult
+
+from db.listen import CountsBroker
+from resolvers.context import Context, Viewer
+from schema import schema
+
+
+async def subscribe(
+    stack: AsyncExitStack,
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    document: str,
+    gid: str,
+    viewer: UUID | None = None,
+) -> AsyncGenerator[ExecutionResult, None]:
+    """The subscription's results, closed when `stack` is."""
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(broker=broker)))
+    context = Context(db=pool, request=request, viewer=Viewer(viewer) if viewer else None)
+    results = await schema.subscribe(document, variable_values={"id": gid}, context_value=context)
+    assert not isinstance(results, ExecutionResult)
+    return await stack.enter_async_context(aclosing(results))
+
+
+async def next_result(results: AsyncIterator[ExecutionResult]) -> ExecutionResult:
+    async with asyncio.timeout(5):
+        return await anext(results)
+
+
+async def next_data(results: AsyncIterator[ExecutionResult]) -> Any:
+    result = await next_result(results)
+    assert result.errors is None
+    return result.data

@@ -104,7 +104,8 @@ def _postgres_version() -> str:
 
 def _fmt(figure: dict[str, Any], key: str) -> str:
     f = figure[key]
-    return f"{f['median']:.1f} ({f['min']:.1f}-{f['max']:.1f})"
+    digits = 2 if f["median"] < 10 else 1
+    return f"{f['median']:.{digits}f} ({f['min']:.{digits}f}-{f['max']:.{digits}f})"
 
 
 def _ratio(results: dict[str, Any], server: str, floor: str) -> float | None:
@@ -222,23 +223,36 @@ def _markdown(doc: dict[str, Any]) -> str:
                 f"| {f['subscribers']} subscribers ({name}): server memory per subscriber"
                 f" | {f['kib_per_subscriber']} KiB | < 20 KiB |"
             )
+            if "server_cpu_us_per_event" in f:
+                lines.append(
+                    f"| {f['subscribers']} subscribers ({name}): server CPU per event"
+                    f" | {f['server_cpu_us_per_event']} µs | |"
+                )
         lines.append("")
         lines.append(
             "Memory per subscriber is the growth of the server's resident memory while the"
-            " subscribers connect; the second subscription run reuses memory the first one"
-            " freed, so the first run's figure is the one to read."
+            " subscribers connect, each subscription run on a fresh server process. Server CPU"
+            " per event is the server's CPU time over the timed rounds divided by the events"
+            " delivered."
         )
     lines += [
         "",
         "## Every figure",
         "",
-        "| scenario | req/s | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|",
+        "CPU per request: of the server process (for a floor, of its own asyncpg process) and"
+        " of all PostgreSQL processes, over the measured window.",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | errors | CPU ms: process | CPU ms: PostgreSQL |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, figure in r.items():
         if isinstance(figure, dict) and "rps" in figure:
+            cpu = [
+                _fmt(figure, key) if key in figure else ""
+                for key in ("process_cpu_ms", "postgres_cpu_ms")
+            ]
             lines.append(
-                f"| {name} | {_fmt(figure, 'rps')} | {_fmt(figure, 'p50_ms')} | {_fmt(figure, 'p99_ms')} | {figure['errors']} |"
+                f"| {name} | {_fmt(figure, 'rps')} | {_fmt(figure, 'p50_ms')} | {_fmt(figure, 'p99_ms')} | {figure['errors']} | {cpu[0]} | {cpu[1]} |"
             )
     lines += [
         "",

@@ -7,8 +7,9 @@ for that (channel, id): no database work per subscriber, however many there are.
 
 A mailbox keeps only the newest change, so a slow subscriber costs one payload, never a
 queue. A `recheck` notification (a row deleted, an entry's privacy changed) asks the row's
-mailboxes for a fresh snapshot instead. When the connection is lost, notifications in the gap are gone for good: the broker
-reconnects with backoff and then asks every mailbox for a fresh snapshot.
+mailboxes for a fresh snapshot instead. When the connection is lost, notifications in the
+gap are gone for good: the broker reconnects with backoff and then asks every mailbox for a
+fresh snapshot.
 """
 
 from __future__ import annotations

@@ -21,6 +21,22 @@ LIMIT $4
 """
 
 
+# The time now when the last refresh is older than $1 seconds (or unrecorded), else nothing.
+_DUE = """
+SELECT clock_timestamp() WHERE NOT EXISTS (
+    SELECT FROM trending_refreshes
+    WHERE view_name = 'trending_entries'
+      AND refreshed_at > clock_timestamp() - make_interval(secs => $1)
+)
+"""
+
+# The view holds the interactions as of when its refresh started.
+_REFRESHED = """
+INSERT INTO trending_refreshes (view_name, refreshed_at) VALUES ('trending_entries', $1)
+ON CONFLICT (view_name) DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at
+"""
+
+
 async def fetch_trending(
     db: Executor, audience: Audience, *, window: str, limit: int
 ) -> list[asyncpg.Record]:
@@ -28,12 +44,17 @@ async def fetch_trending(
     return await db.fetch(_TRENDING, *audience, window, limit)
 
 
-async def refresh_trending(conn: asyncpg.Connection) -> bool:
-    """Refresh the view unless another process is at it; True when this call refreshed it."""
+async def refresh_trending(conn: asyncpg.Connection, *, unless_within: float = 0) -> bool:
+    """Refresh the view unless another process is at it, or it was refreshed less than
+    `unless_within` seconds ago; True when this call refreshed it."""
     if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", REFRESH_LOCK_KEY):
         return False
     try:
+        started = await conn.fetchval(_DUE, unless_within)
+        if started is None:
+            return False
         await conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY trending_entries")
+        await conn.execute(_REFRESHED, started)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", REFRESH_LOCK_KEY)
     return True

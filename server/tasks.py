@@ -11,13 +11,18 @@ from db.trending import refresh_trending
 logger = logging.getLogger("resonance.tasks")
 
 
+# A process that wakes up a little early still refreshes a view refreshed one interval ago.
+EARLY = 0.9
+
+
 async def refresh_trending_forever(pool: Pool, every_seconds: float) -> None:
-    """Refresh the trending view every `every_seconds`; a failure is logged and retried."""
+    """Refresh the trending view about every `every_seconds`, once for all server processes
+    (whichever finds it due); a failure is logged and retried."""
     while True:
         await asyncio.sleep(every_seconds)
         try:
             async with pool.acquire() as conn:
-                await refresh_trending(conn)
+                await refresh_trending(conn, unless_within=every_seconds * EARLY)
         except asyncio.CancelledError:
             raise
         except Exception:

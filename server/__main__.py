@@ -29,11 +29,11 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 logging.getLogger("yoyo").setLevel(logging.WARNING)
 try:
     with embedded.running(settings.embedded_postgres_dir):
+        app = create_app(settings)
+        gc_tuning.tune(settings.gc_gen0_threshold)
         # The app writes its own access log (server/access_log.py): one line per request.
         # Counts events are a few hundred bytes: per-message deflate would only cost each
         # WebSocket its zlib buffers (most of a subscriber's memory).
-        app = create_app(settings)
-        gc_tuning.tune(settings.gc_gen0_threshold)
         uvicorn.run(
             app,
             host=settings.host,

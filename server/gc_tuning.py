@@ -4,8 +4,8 @@ The profile of 1,000 subscribers showed about a seventh of the server's time in 
 every 700 new objects (a feed page makes thousands) CPython scans the young generation, and
 every tenth of those scans the older ones, the schema and every open subscription included,
 though none of them is garbage. Objects that live as long as the process (modules, the
-schema, the parsed-document caches' keys) are frozen out of every scan, and collections run
-after far more allocations. Reference counting still frees everything that is not in a
+schema and its types) are frozen out of every scan, and collections run after far more
+allocations. Reference counting still frees everything that is not in a
 cycle at once; only cyclic garbage waits for the next collection.
 """
 

@@ -70,3 +70,25 @@ async def test_deleting_a_user_ends_the_subscriptions_to_their_counts_with_not_f
         await conn.execute("DELETE FROM users WHERE id = $1", user["id"])
         await assert_ends_not_found(results, "userId: no such user")
     assert broker.registry_size() == 0
+
+
+async def test_unfollowing_the_author_ends_the_subscriptions_to_entries_for_followers(
+    broker: CountsBroker, pool: asyncpg.Pool, conn: asyncpg.Connection
+) -> None:
+    author, leaving, staying = [await make_user(conn) for _ in range(3)]
+    for follower in (leaving, staying):
+        await interactions.follow(conn, follower_id=follower["id"], followed_id=author["id"])
+    entry = await make_entry(conn, author, privacy="followers")
+    gid = entry_gid(entry)
+    async with AsyncExitStack() as stack:
+        leavers = await subscribe(stack, broker, pool, ENTRY_COUNTS, gid, leaving["id"])
+        stayers = await subscribe(stack, broker, pool, ENTRY_COUNTS, gid, staying["id"])
+        await next_data(leavers)
+        await next_data(stayers)
+
+        await interactions.unfollow(conn, follower_id=leaving["id"], followed_id=author["id"])
+        await assert_ends_not_found(leavers, "entryId: no such entry")
+
+        await interactions.resonate(conn, user_id=staying["id"], entry_id=entry["id"])
+        data = await next_data(stayers)
+        assert data["entryCounts"]["counts"]["resonanceCount"] == 1

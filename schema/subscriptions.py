@@ -81,7 +81,9 @@ class UserCountsEvent(SharedEvent):
     description=(
         "Live counts. Each subscription sends the current value first, then the value after "
         "each committed change, whichever server instance made it; under a burst, changes may "
-        "be merged, but the last event always carries the final counts."
+        "be merged, but the last event always carries the final counts. A subscription ends "
+        "with NOT_FOUND when its entry or user is deleted, or the entry leaves the viewer's "
+        "view (made private, or its author unfollowed)."
     )
 )
 class Subscription:

@@ -10,8 +10,10 @@ PostgreSQL refuses to run as root. As root, the cluster belongs to an unprivileg
 `runuser`; nothing outside the folder has its permissions changed. Folders above it must be
 traversable by that user.
 
-Whoever starts the server stops it again on the way out (`running()`); a process that finds
-it already running (a `make seed` beside a `make run`) leaves it to its starter.
+Every process using the server (`running()`: `make run`, `make seed`, ...) holds a shared
+lock while inside; the last one out stops it, if one of them started it (a server started by
+hand is left alone). So `make run` ending while a `make seed` still loads leaves the server
+to the seed, which stops it when done.
 """
 
 from __future__ import annotations
@@ -144,9 +146,14 @@ def is_running(data_dir: Path) -> bool:
 def _locked(data_dir: Path) -> Iterator[None]:
     """One process at a time creates, starts or stops the cluster."""
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    with (data_dir.parent / f".{data_dir.name}.lock").open("w") as lock:
+    with _sibling(data_dir, "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+def _sibling(data_dir: Path, suffix: str) -> Path:
+    """A file beside the data folder (`.postgres.<suffix>`): ours, not PostgreSQL's."""
+    return data_dir.parent / f".{data_dir.name}.{suffix}"
 
 
 def start(data_dir: Path) -> bool:
@@ -180,6 +187,7 @@ def start(data_dir: Path) -> bool:
             raise EmbeddedPostgresError(
                 f"pg_ctl start failed: {done.stderr.strip()}\n{_log_tail(data_dir)}"
             )
+        _sibling(data_dir, "started").touch()
     logger.info("started the private PostgreSQL in %s", data_dir)
     return True
 
@@ -203,6 +211,8 @@ def stop(data_dir: Path) -> None:
             ],
             _owner(data_dir),
         )
+        if done.returncode == 0:
+            _sibling(data_dir, "started").unlink(missing_ok=True)
     if done.returncode != 0:
         logger.warning("pg_ctl stop failed: %s", done.stderr.strip())
     else:
@@ -212,13 +222,31 @@ def stop(data_dir: Path) -> None:
 @contextmanager
 def running(data_dir: Path | None) -> Iterator[None]:
     """The private server up while inside (nothing to do when `data_dir` is None, that is
-    when DATABASE_URL names a server); stopped on the way out if this call started it."""
+    when DATABASE_URL names a server); stopped on the way out by the last process using it,
+    when a `running()` started it."""
     if data_dir is None:
         yield
         return
-    started = start(data_dir)
-    try:
-        yield
-    finally:
-        if started:
+    data_dir = data_dir.resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _sibling(data_dir, "users").open("a") as users:
+        # Taken before starting: a process stopping the server meanwhile holds it exclusively,
+        # so this one waits, then finds the server stopped and starts it again.
+        fcntl.flock(users, fcntl.LOCK_SH)
+        try:
+            start(data_dir)
+            yield
+        finally:
+            fcntl.flock(users, fcntl.LOCK_UN)
+            _stop_if_last(data_dir)
+
+
+def _stop_if_last(data_dir: Path) -> None:
+    with _sibling(data_dir, "users").open("a") as users:
+        try:
+            fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.info("leaving the private PostgreSQL running: another process uses it")
+            return
+        if _sibling(data_dir, "started").exists():
             stop(data_dir)

@@ -116,3 +116,41 @@ def test_make_run_without_database_url_keeps_its_data_across_a_restart(copy: Pat
         stop_group(server)
     assert not embedded.is_running(data)
     assert "created a private PostgreSQL cluster" in log.read_text()
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    # Not under pytest's 0700 temp folder: the postgres user must reach the data folder.
+    folder = Path(tempfile.mkdtemp(prefix="resonance-pg-"))
+    folder.chmod(0o755)
+    data = folder / "postgres"
+    try:
+        yield data
+    finally:
+        if embedded.is_running(data):
+            embedded.stop(data)
+        shutil.rmtree(folder)
+
+
+def test_the_server_stays_up_until_the_last_process_using_it_leaves(data_dir: Path) -> None:
+    starter = embedded.running(data_dir)  # `make run`: starts it
+    starter.__enter__()
+    assert embedded.is_running(data_dir)
+    user = embedded.running(data_dir)  # `make seed` beside it: finds it running
+    user.__enter__()
+
+    starter.__exit__(None, None, None)
+    assert embedded.is_running(data_dir), "stopped under a process still using it"
+
+    user.__exit__(None, None, None)
+    assert not embedded.is_running(data_dir), "the last one out stops what running() started"
+
+
+def test_a_server_started_by_hand_is_left_running(data_dir: Path) -> None:
+    with embedded.running(data_dir):  # creates the cluster
+        pass
+    embedded.start(data_dir)
+    (data_dir.parent / f".{data_dir.name}.started").unlink()  # as if pg_ctl started it
+    with embedded.running(data_dir):
+        pass
+    assert embedded.is_running(data_dir)

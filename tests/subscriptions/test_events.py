@@ -268,3 +268,17 @@ async def test_messages_are_text_frames(server: ServerProcess, protocol: str) ->
         await ws.close()
     assert isinstance(raw, str)
     assert json.loads(raw)["type"] == "connection_ack"
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_deleting_the_entry_ends_the_subscription_with_not_found_then_complete(
+    server: ServerProcess, conn: asyncpg.Connection, protocol: str
+) -> None:
+    author = await make_user(conn)
+    entry = await make_entry(conn, author)
+    async with subscribe(
+        server.ws_url, ENTRY_COUNTS, {"id": entry_gid(entry)}, protocol=protocol
+    ) as sub:
+        assert counts(await sub.event()) == ZERO
+        await conn.execute("DELETE FROM stream_entries WHERE id = $1", entry["id"])
+        assert await error_codes(sub) == ["NOT_FOUND"]

@@ -17,7 +17,7 @@ _captures: ContextVar[tuple[list[tuple[str, tuple[Any, ...]]], ...]] = ContextVa
 
 # asyncpg introspects array types on first use, per connection: done here, at connect, so no
 # request pays (or counts) those extra round trips.
-_WARM_UP = "SELECT NULL::bigint[], NULL::uuid[], NULL::text[], NULL::integer[]"
+_WARM_UP = "SELECT NULL::bigint[], NULL::uuid[], NULL::text[], NULL::integer[], NULL::boolean[]"
 
 
 def _count_statement(record: Any) -> None:

@@ -12,12 +12,15 @@ from typing import NamedTuple
 from uuid import UUID
 
 
-def visible_entry(alias: str = "e") -> str:
-    """The predicate for the stream_entries row named `alias` (an identifier, never a value)."""
+def visible_entry(alias: str = "e", *, viewer: str = "$1::uuid", admin: str = "$2::boolean") -> str:
+    """The predicate for the stream_entries row named `alias` (an identifier, never a value).
+
+    The audience is $1 and $2 of the query, or, for a statement that reads for many audiences
+    at once, the columns named by `viewer` and `admin` (identifiers too)."""
     return (
-        f"({alias}.privacy = 'public' OR $2::boolean OR {alias}.user_id = $1::uuid"
+        f"({alias}.privacy = 'public' OR {admin} OR {alias}.user_id = {viewer}"
         f" OR ({alias}.privacy = 'followers' AND EXISTS ("
-        f"SELECT 1 FROM user_follows vis WHERE vis.follower_id = $1::uuid"
+        f"SELECT 1 FROM user_follows vis WHERE vis.follower_id = {viewer}"
         f" AND vis.followed_id = {alias}.user_id)))"
     )
 

@@ -12,11 +12,12 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import TypeVar
 
-from db.counts import Counts, fetch_entry_counts, fetch_user_counts
+from db.counts import Counts
 from db.listen import ENTRY_COUNTS, USER_COUNTS, Change, CountsBroker, Mailbox
 from resolvers.context import Context
 from resolvers.errors import NotFound
 from resolvers.ids import entry_pk, user_pk
+from resolvers.snapshots import Snapshots
 
 Event = TypeVar("Event")
 
@@ -38,6 +39,12 @@ def _broker(ctx: Context) -> CountsBroker:
     return broker
 
 
+def _snapshots(ctx: Context) -> Snapshots:
+    """The process's snapshot loaders, made by the app's lifespan."""
+    snapshots: Snapshots = ctx.request.app.state.snapshots
+    return snapshots
+
+
 def resolve_entry_counts(ctx: Context, entry_id: str) -> AsyncGenerator[Counts, None]:
     """The entry's counts now and after each change; NOT_FOUND if the viewer may not see it."""
     if ctx.auth_error is not None:
@@ -45,7 +52,7 @@ def resolve_entry_counts(ctx: Context, entry_id: str) -> AsyncGenerator[Counts, 
     pk = entry_pk(entry_id, "entryId")
     return _follow(
         _broker(ctx).subscribe(ENTRY_COUNTS, str(pk)),
-        lambda: fetch_entry_counts(ctx.db, ctx.audience, pk),
+        lambda: _snapshots(ctx).entries.load((pk, ctx.audience)),
         "entryId: no such entry",
     )
 
@@ -57,7 +64,7 @@ def resolve_user_counts(ctx: Context, user_id: str) -> AsyncGenerator[Counts, No
     pk = user_pk(user_id, "userId")
     return _follow(
         _broker(ctx).subscribe(USER_COUNTS, str(pk)),
-        lambda: fetch_user_counts(ctx.db, pk),
+        lambda: _snapshots(ctx).users.load(pk),
         "userId: no such user",
     )
 

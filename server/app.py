@@ -27,6 +27,7 @@ from db.listen import CountsBroker
 from db.pool import create_pool
 from resolvers.context import Context
 from resolvers.errors import ApiError
+from resolvers.snapshots import Snapshots
 from schema import build_schema
 from schema.errors import error_result
 from server import access_log, graphiql
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             max_size=settings.pool_max_size,
         )
         app.state.pool = pool
+        app.state.snapshots = Snapshots(pool)
         broker = CountsBroker(settings.database_url)
         await broker.start()
         app.state.broker = broker

@@ -7,7 +7,6 @@ import os
 import signal
 from contextlib import aclosing
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -22,6 +21,7 @@ from resolvers.context import Context
 from resolvers.subscriptions import resolve_entry_counts
 from schema import schema
 from tests.factories import entry_gid, make_entry, make_user
+from tests.subscriptions.inprocess import app_request
 from tests.subscriptions.wsclient import ENTRY_COUNTS as ENTRY_COUNTS_DOCUMENT
 from tests.subscriptions.wsclient import eventually
 
@@ -77,8 +77,9 @@ async def test_a_slow_subscriber_gets_the_newest_counts_once_and_never_older_one
     author = await make_user(conn)
     entry = await make_entry(conn, author)
     fans = [await make_user(conn) for _ in range(6)]
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(broker=broker)))
-    events = resolve_entry_counts(Context(db=pool, request=request), entry_gid(entry))
+    events = resolve_entry_counts(
+        Context(db=pool, request=app_request(broker, pool)), entry_gid(entry)
+    )
 
     async with asyncio.timeout(10):
         assert (await anext(events))["resonance_count"] == 0
@@ -125,11 +126,10 @@ async def test_a_failure_while_subscribed_is_internal_and_its_text_is_not_sent(
     entry = await make_entry(conn, author)
     closed = await create_pool(database_url, min_size=1, max_size=1)
     await closed.close()
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(broker=broker)))
     results = await schema.subscribe(
         ENTRY_COUNTS_DOCUMENT,
         variable_values={"id": entry_gid(entry)},
-        context_value=Context(db=closed, request=request),
+        context_value=Context(db=closed, request=app_request(broker, closed)),
     )
     assert not isinstance(results, ExecutionResult)
 

@@ -18,7 +18,7 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
-from bench import cpu
+from bench import proc
 from bench.stats import summarise
 from db.pool import create_pool
 
@@ -45,7 +45,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
                 latencies.append(time.perf_counter() - began)
 
     meter = asyncio.create_task(
-        cpu.per_request(os.getpid(), start_at, stop_at, lambda: len(latencies))
+        proc.per_request(os.getpid(), start_at, stop_at, lambda: len(latencies))
     )
     try:
         await asyncio.gather(*(worker(i) for i in range(concurrency)))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import cpu
+from bench import proc
 from bench.stats import summarise
 
 
@@ -76,7 +76,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
             writer.close()
 
     meter = asyncio.create_task(
-        cpu.per_request(plan.get("server_pid"), start_at, stop_at, lambda: len(latencies))
+        proc.per_request(plan.get("server_pid"), start_at, stop_at, lambda: len(latencies))
     )
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     return summarise(latencies, plan["duration"], errors) | await meter

@@ -65,12 +65,6 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError("server did not come up in 60 s")
 
-    def rss_bytes(self) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        return 0
-
     def stop(self) -> None:
         self.process.terminate()
         try:

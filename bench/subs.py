@@ -22,18 +22,11 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from bench.cpu import cpu_seconds
+from bench.proc import cpu_seconds, rss_bytes
 from db.pool import connect as db_connect
 
 SUBSCRIPTION = "subscription ($id: ID!) { entryCounts(entryId: $id) { counts { shareCount } } }"
 PROTOCOL = Subprotocol("graphql-transport-ws")
-
-
-def rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 class Round:

@@ -1,4 +1,5 @@
-"""CPU time used by processes on this machine, from /proc: where a scenario's cores went."""
+"""What /proc says of the processes a scenario ran on: CPU time (where the cores went) and
+resident memory."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time the process has used so far."""
     fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_bytes(pid: int) -> int:
+    """The process's resident memory now."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def postgres_cpu_seconds() -> float:

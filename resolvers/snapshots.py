@@ -9,6 +9,8 @@ asked in one turn is read in one statement per kind, up to MAX_BATCH requests ea
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TypeVar
 from uuid import UUID
 
 from aiodataloader import DataLoader
@@ -19,32 +21,25 @@ from db.visibility import Audience
 
 MAX_BATCH = 1000
 
+K = TypeVar("K", bound=Hashable)
+SnapshotFetch = Callable[[Executor, Sequence[K]], Awaitable[list[Counts | None]]]
 
-class EntrySnapshotLoader(DataLoader[tuple[int, Audience], Counts | None]):
-    """An entry's counts as an audience may see them; None when it may not."""
 
-    def __init__(self, db: Executor) -> None:
+class SnapshotLoader(DataLoader[K, Counts | None]):
+    """Snapshots by key, many in one statement of `fetch`; None where there is none to see."""
+
+    def __init__(self, fetch: SnapshotFetch[K], db: Executor) -> None:
         super().__init__(cache=False, max_batch_size=MAX_BATCH)
-        self._db = db
+        self._fetch, self._db = fetch, db
 
-    async def batch_load_fn(self, keys: list[tuple[int, Audience]]) -> list[Counts | None]:
-        return await fetch_entry_counts(self._db, keys)
-
-
-class UserSnapshotLoader(DataLoader[UUID, Counts | None]):
-    """A user's follow counts; None when there is no such user."""
-
-    def __init__(self, db: Executor) -> None:
-        super().__init__(cache=False, max_batch_size=MAX_BATCH)
-        self._db = db
-
-    async def batch_load_fn(self, keys: list[UUID]) -> list[Counts | None]:
-        return await fetch_user_counts(self._db, keys)
+    async def batch_load_fn(self, keys: list[K]) -> list[Counts | None]:
+        return await self._fetch(self._db, keys)
 
 
 class Snapshots:
     """The process's two snapshot loaders, over its pool (made by the app's lifespan)."""
 
     def __init__(self, db: Executor) -> None:
-        self.entries = EntrySnapshotLoader(db)
-        self.users = UserSnapshotLoader(db)
+        # An entry's counts as an audience may see them; a user's follow counts.
+        self.entries: SnapshotLoader[tuple[int, Audience]] = SnapshotLoader(fetch_entry_counts, db)
+        self.users: SnapshotLoader[UUID] = SnapshotLoader(fetch_user_counts, db)

@@ -42,10 +42,11 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         event = self.root_value
-        key = self._sharing_key() if isinstance(event, SharedEvent) else None
+        if not isinstance(event, SharedEvent):  # every query and mutation: nothing to share
+            return super().execute_operation(serially)
+        key = self._sharing_key()
         if key is None:
             return super().execute_operation(serially)
-        assert isinstance(event, SharedEvent)
         results = event.shared_results()
         shared = results.get(key)
         if shared is not None and shared[0] is self.operation:

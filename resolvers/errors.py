@@ -1,18 +1,24 @@
-"""Errors a client can branch on: each carries one of the contract's `extensions.code`s.
+"""Errors a client can branch on: each carries one of the schema's `extensions.code`s.
 
 Anything else raised while resolving is unexpected: it is logged with its traceback and the
-client sees only "Internal server error" with code INTERNAL (see server/errors.py).
+client sees only "Internal server error" with code INTERNAL (schema/errors.py decides how
+every error reaches the client; server/errors.py, which HTTP status goes with it).
 """
 
 from __future__ import annotations
+
+from math import ceil
 
 
 class ApiError(Exception):
     code = "INTERNAL"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **extensions: object) -> None:
+        """`extensions` are extra fields a client can act on (a limit's `max`, say), sent
+        beside the code."""
         super().__init__(message)
         self.message = message
+        self.extensions = extensions
 
 
 class Unauthenticated(ApiError):
@@ -33,3 +39,26 @@ class BadUserInput(ApiError):
 
 class Conflict(ApiError):
     code = "CONFLICT"
+
+
+class _Retriable(ApiError):
+    """Try again later: `retryAfter` says in how many whole seconds."""
+
+    def __init__(self, message: str, retry_after: float, **extensions: object) -> None:
+        super().__init__(message, retryAfter=max(1, ceil(retry_after)), **extensions)
+
+
+class RateLimited(_Retriable):
+    code = "RATE_LIMITED"
+
+
+class Unavailable(_Retriable):
+    """The database cannot be reached (an outage, a restart): nothing was done."""
+
+    code = "UNAVAILABLE"
+
+
+class TimedOut(ApiError):
+    """The request, or one of its statements, ran past its time bound."""
+
+    code = "TIMEOUT"

@@ -34,8 +34,9 @@ def is_unexpected(error: GraphQLError) -> bool:
 def with_code(error: GraphQLError) -> GraphQLError:
     """The error as the client sees it."""
     original = error.original_error
+    extra: dict[str, object] = {}
     if isinstance(original, ApiError):
-        message, code = original.message, original.code
+        message, code, extra = original.message, original.code, original.extensions
     elif is_unexpected(error):
         message, code = INTERNAL_MESSAGE, "INTERNAL"
     elif error.extensions and "code" in error.extensions:
@@ -48,13 +49,13 @@ def with_code(error: GraphQLError) -> GraphQLError:
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={**(error.extensions or {}), "code": code},
+        extensions={**(error.extensions or {}), **extra, "code": code},
     )
 
 
 def error_result(error: ApiError) -> GraphQLError:
     """A whole-operation error (a bad token, say) raised before execution starts."""
-    return GraphQLError(error.message, extensions={"code": error.code})
+    return GraphQLError(error.message, extensions={**error.extensions, "code": error.code})
 
 
 class ErrorCodes(SchemaExtension):

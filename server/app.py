@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -32,6 +32,7 @@ from schema import build_schema
 from schema.errors import error_result
 from server import access_log, graphiql
 from server.auth import authenticate
+from server.errors import http_error, response_status
 from server.health import healthz, readyz
 from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
 from server.tasks import refresh_trending_forever
@@ -42,12 +43,6 @@ logger = logging.getLogger("resonance.server")
 
 class BodyTooLarge(Exception):
     pass
-
-
-def http_error(message: str, status_code: int) -> JSONResponse:
-    """A refusal before GraphQL runs, still shaped like a GraphQL response."""
-    body = {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
-    return JSONResponse(body, status_code=status_code)
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -97,6 +92,16 @@ class GraphQLApp(GraphQL[Context, None]):
         except ValueError:
             response = http_error("the Content-Length header is not a number", 400)
         await response(scope, receive, send)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """Strawberry's JSON response, with the status and headers its errors call for."""
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict):
+            status, headers = response_status(response_data)
+            if status is not None:
+                response.status_code = status
+            response.headers.update(headers)
+        return response
 
     def encode_json(self, data: object) -> str:
         """orjson: a feed page of 100 entries encodes several times faster than json.dumps.

@@ -1,8 +1,9 @@
 """Every error a client sees carries `extensions.code`; unexpected ones are masked and logged.
 
 - An ApiError (resolvers/errors.py) keeps its message and code.
-- A document that does not parse or validate, or variables of the wrong type, are the
-  client's to fix: BAD_USER_INPUT, with graphql-core's message.
+- A document that does not parse or validate, variables of the wrong type, or an operation
+  that cannot be picked (an unknown operationName, no query) are the client's to fix:
+  BAD_USER_INPUT, with graphql-core's (or Strawberry's) message.
 - Anything else is a bug or an outage: the client sees "Internal server error" with code
   INTERNAL, no stack trace and no SQL; the server logs it with its traceback.
 """
@@ -15,7 +16,9 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import StreamExecutionResult
 
@@ -25,10 +28,16 @@ logger = logging.getLogger("resonance.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
 
+# What Strawberry raises for an operation it cannot pick or run (over a WebSocket these reach
+# the client as errors): the client's mistakes, not ours.
+CLIENT_MISTAKES = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
+
 
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    return original is not None and not isinstance(original, (ApiError, GraphQLError))
+    return original is not None and not isinstance(
+        original, (ApiError, GraphQLError, *CLIENT_MISTAKES)
+    )
 
 
 def with_code(error: GraphQLError) -> GraphQLError:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -41,6 +42,7 @@ from server.health import healthz, readyz
 from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
 from server.tasks import refresh_trending_forever
 from server.websocket import SocketContext, authenticate_connection
+from server.ws_handlers import LegacyWSHandler, TransportWSHandler, reader_within
 
 logger = logging.getLogger("resonance.server")
 
@@ -52,7 +54,11 @@ SUBSCRIPTIONS_OVER_HTTP = (
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context: the pool, the viewer, fresh loaders."""
+    """Strawberry's ASGI view with our context: the pool, the viewer, fresh loaders; and our
+    WebSocket handlers (server/ws_handlers.py)."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, settings: Settings) -> None:
         limited = build_schema(
@@ -65,13 +71,24 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
             # Pages of the CORS origins may open the WebSocket too (same-origin always may).
             allowed_origins=settings.cors_origins,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.settings = settings
+        self.websocket_adapter_class = reader_within(settings.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Whatever the bytes, the client gets a GraphQL-shaped answer with a code: a refusal
         before GraphQL runs (server/http_input.py) or, for anything unexpected, INTERNAL
-        (logged with its traceback)."""
+        (logged with its traceback); a WebSocket is closed with a code, never dropped."""
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, receive, send)
+            except Exception:
+                logger.exception("unexpected error on a WebSocket")
+                close = {"type": "websocket.close", "code": 4500, "reason": INTERNAL_MESSAGE}
+                with suppress(Exception):  # the socket may be gone already
+                    await send(close)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return

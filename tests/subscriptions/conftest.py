@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TypedDict
 
@@ -34,7 +34,9 @@ class Stats(TypedDict):
 class ServerProcess:
     """`python -m tests.subscriptions.serve` on its own port, with the stats endpoint."""
 
-    def __init__(self, database_url: str, log: IO[bytes]) -> None:
+    def __init__(
+        self, database_url: str, log: IO[bytes], env: Mapping[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.http_url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
@@ -48,6 +50,7 @@ class ServerProcess:
             "PORT": str(self.port),
             "TRENDING_REFRESH_SECONDS": "3600",
             "GRAPHIQL": "0",
+            **(env or {}),
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.subscriptions.serve"],
@@ -97,9 +100,14 @@ class ServerProcess:
                 self.process.wait()
 
 
-def serve(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def serve(
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[ServerProcess]:
+    """A server process for a fixture's lifetime; `env` overrides its settings."""
     with (tmp_path_factory.mktemp("server") / "output").open("w+b") as log:
-        process = ServerProcess(database_url, log)
+        process = ServerProcess(database_url, log, env)
         try:
             yield process
         finally:

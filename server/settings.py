@@ -57,6 +57,8 @@ class Settings:
     max_tokens: int = 5000
     # The largest request body, and the largest WebSocket message (server/serving.py).
     max_body_bytes: int = 100 * 1024
+    # The request line and headers together (server/http_protocol.py): 414 or 431 above.
+    max_header_bytes: int = 32 * 1024
     # How long a WebSocket may stay open without a connection_init (4408 after).
     ws_init_timeout_seconds: float = 10
     # The private PostgreSQL's folder when it is the database (DATABASE_URL unset), else None.
@@ -92,6 +94,7 @@ def load_settings() -> Settings:
         max_aliases=_int("MAX_ALIASES", 30),
         max_tokens=_int("MAX_TOKENS", 5000),
         max_body_bytes=_int("MAX_BODY_BYTES", 100 * 1024),
+        max_header_bytes=_int("MAX_HEADER_BYTES", 32 * 1024),
         ws_init_timeout_seconds=_float("WS_INIT_TIMEOUT_SECONDS", 10),
         embedded_postgres_dir=embedded_dir,
         cors_origins=_list("CORS_ORIGINS"),

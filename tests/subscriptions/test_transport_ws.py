@@ -88,18 +88,18 @@ async def session(server: ServerProcess, protocol: str) -> AsyncIterator[ClientC
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 @pytest.mark.parametrize(
-    "query",
-    ["subscription { ", "{ viewer { " + "id " * 6000 + "} }"],
+    ("query", "words"),
+    [("subscription { ", "Syntax Error"), ("{ viewer { " + "id " * 6000 + "} }", "5000 tokens")],
     ids=["a syntax error", "over the token limit"],
 )
 async def test_a_document_that_does_not_parse_is_an_error_with_a_code(
-    server: ServerProcess, protocol: str, query: str
+    server: ServerProcess, protocol: str, query: str, words: str
 ) -> None:
     async with session(server, protocol) as ws:
         await ws.send(operation(protocol, query))
         errors = errors_of(await message_for(ws, "1"))
         assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"]
-        assert errors[0]["message"].startswith("Syntax Error")
+        assert words in errors[0]["message"]
         # The connection carries on.
         await ws.send(operation(protocol, "{ viewer { id } }", op_id="2"))
         assert (await message_for(ws, "2"))["payload"] == {"data": {"viewer": None}}

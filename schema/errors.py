@@ -119,17 +119,22 @@ class ErrorCodes(SchemaExtension):
         yield
 
 
-def _unavailable_throughout(result: ExecutionResult) -> bool:
-    """Every root field is null for want of the database: the answer is no data (HTTP 503
-    and Retry-After), not nulls that would read like "no such entry"."""
+# An operation whose every root field failed for one of these got nothing from the database.
+_DATABASE_FAILURES = frozenset({Unavailable.code, TimedOut.code})
+
+
+def _nothing_for_want_of_the_database(result: ExecutionResult) -> bool:
+    """Every root field is null because the database was unavailable or too slow: the
+    answer is no data (for UNAVAILABLE, HTTP 503 and Retry-After), not nulls that would read
+    like "no such entry"."""
     if not result.data or not result.errors:
         return False
-    unavailable = {
+    failed = {
         error.path[0]
         for error in result.errors
-        if error.path and (error.extensions or {}).get("code") == Unavailable.code
+        if error.path and (error.extensions or {}).get("code") in _DATABASE_FAILURES
     }
-    return all(value is None for value in result.data.values()) and unavailable >= set(result.data)
+    return all(value is None for value in result.data.values()) and failed >= set(result.data)
 
 
 class ResonanceSchema(Schema):
@@ -139,7 +144,7 @@ class ResonanceSchema(Schema):
         result = await super().execute(*args, **kwargs)
         if result.errors:
             result.errors = [with_code(e) for e in result.errors]
-            if _unavailable_throughout(result):
+            if _nothing_for_want_of_the_database(result):
                 result.data = None
         return result
 

@@ -218,12 +218,14 @@ async def test_a_subscriptions_snapshot_read_past_the_statement_timeout_is_timeo
 ) -> None:
     entry = await make_entry(conn, await make_user(conn))
     variables = {"id": entry_gid(entry)}
-    async with wsclient.subscribe(
-        ws_url(bounded_server), wsclient.ENTRY_COUNTS, variables
-    ) as subscriber:
-        async with locked(conn, "stream_entries"):
+    async with locked(conn, "stream_entries"):
+        subscriber = await wsclient.start(ws_url(bounded_server), wsclient.ENTRY_COUNTS, variables)
+        try:
             message = await subscriber.message()
-        assert message["type"] == "next", message
-        assert message["payload"]["data"] is None
-        assert [e["extensions"]["code"] for e in message["payload"]["errors"]] == ["TIMEOUT"]
-        assert (await subscriber.message())["type"] == "complete"
+            end = await subscriber.message()
+        finally:
+            await subscriber.ws.close()
+    assert message["type"] == "next", message
+    assert message["payload"]["data"] is None
+    assert [e["extensions"]["code"] for e in message["payload"]["errors"]] == ["TIMEOUT"]
+    assert end["type"] == "complete"

@@ -11,6 +11,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from schema.deadline import Deadline
 from schema.entries import Entry
 from schema.errors import ErrorCodes, ResonanceSchema
 from schema.mutations import Mutation
@@ -25,10 +26,17 @@ DOCUMENT_CACHE_SIZE = 512
 
 
 def build_schema(
-    *, max_depth: int | None = None, max_aliases: int | None = None, max_tokens: int | None = None
+    *,
+    max_depth: int | None = None,
+    max_aliases: int | None = None,
+    max_tokens: int | None = None,
+    deadline_seconds: float | None = None,
 ) -> ResonanceSchema:
-    """The schema, refusing documents over the given limits (BAD_USER_INPUT)."""
+    """The schema, refusing documents over the given limits (BAD_USER_INPUT), and ending
+    queries and mutations that run past `deadline_seconds` (TIMEOUT)."""
     extensions: list[object] = [ErrorCodes]
+    if deadline_seconds:
+        extensions.append(lambda: Deadline(seconds=deadline_seconds))
     if max_tokens is not None:
         extensions.append(lambda: MaxTokensLimiter(max_token_count=max_tokens))
     # The limit rules are made once: the validation cache keys on the rules, and a rule made

@@ -53,6 +53,7 @@ class GraphQLApp(GraphQL[Context, None]):
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
+            deadline_seconds=settings.request_timeout_ms / 1000,
         )
         super().__init__(
             limited,
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             settings.database_url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
         )
         app.state.pool = pool
         app.state.snapshots = Snapshots(pool)

@@ -51,6 +51,12 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 5000
     max_body_bytes: int = 100 * 1024
+    # The most an operation may cost (schema/cost.py: the items its lists may return), and
+    # the cost a client (its viewer, else its address) may spend per minute; 0 turns the
+    # rate budget off. REDIS_URL shares the budget between server instances.
+    max_query_cost: int = 10_000
+    max_cost_per_minute: int = 50_000
+    redis_url: str | None = None
     # The private PostgreSQL's folder when it is the database (DATABASE_URL unset), else None.
     embedded_postgres_dir: Path | None = None
     # Origins whose pages may call the API (CORS) and open its WebSocket; "*" is any.
@@ -84,6 +90,9 @@ def load_settings() -> Settings:
         max_aliases=_int("MAX_ALIASES", 30),
         max_tokens=_int("MAX_TOKENS", 5000),
         max_body_bytes=_int("MAX_BODY_BYTES", 100 * 1024),
+        max_query_cost=_int("MAX_QUERY_COST", 10_000),
+        max_cost_per_minute=_int("MAX_COST_PER_MINUTE", 50_000),
+        redis_url=os.environ.get("REDIS_URL") or None,
         embedded_postgres_dir=embedded_dir,
         cors_origins=_list("CORS_ORIGINS"),
         gc_gen0_threshold=_int("GC_GEN0_THRESHOLD", 50_000),

@@ -47,7 +47,8 @@ class Limits:
     def cost_limit(self) -> int | None:
         """The most an operation may cost: no more than a minute's budget, or it could
         never run."""
-        limits = [self.max_cost, self.rate_budget.per_minute if self.rate_budget else None]
+        budget = self.rate_budget
+        limits = [self.max_cost, None if budget is None else budget.per_minute]
         given = [limit for limit in limits if limit is not None]
         return min(given) if given else None
 

@@ -30,8 +30,10 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLEnumType,
+    GraphQLError,
     GraphQLField,
     GraphQLInputObjectType,
+    GraphQLInt,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -134,12 +136,15 @@ class Program:
 
 
 def items_of(value: Any) -> int:
-    """How many items a `first` value stands for."""
+    """How many items a `first` value stands for, read as graphql-core coerces an Int
+    (`100.0` is 100)."""
     if value is None:
         return DEFAULT_FIRST
-    if isinstance(value, bool) or not isinstance(value, int):
+    try:
+        count: int = GraphQLInt.parse_value(value)
+    except GraphQLError:
         return 0  # not an Int: the operation fails coercion before it runs
-    return max(0, min(value, MAX_FIRST))
+    return max(0, min(count, MAX_FIRST))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from math import ceil
 
 from graphql import GraphQLError, validate
 from strawberry.extensions import SchemaExtension
@@ -69,15 +70,13 @@ class Limits:
         wait = await budget.charge(client_of(context), cost)
         if wait <= 0:
             return None
-        error = RateLimited(
+        seconds = max(1, ceil(wait))
+        message = (
             f"over the rate budget of {budget.per_minute} per minute: this operation costs "
-            f"{cost}; retry in {wait:.0f} s",
-            wait,
-            limit="rate",
-            max=budget.per_minute,
-            cost=cost,
+            f"{cost}; retry in {seconds} s"
         )
-        return GraphQLError(error.message, original_error=error)
+        error = RateLimited(message, seconds, limit="rate", max=budget.per_minute, cost=cost)
+        return GraphQLError(message, original_error=error)
 
 
 class DocumentLimits(SchemaExtension):

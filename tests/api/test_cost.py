@@ -106,6 +106,8 @@ def test_a_variable_counts_with_its_value_its_default_or_20() -> None:
     query ($n: Int = 7) { entries(first: $n) { nodes { branches(first: $n) { nodes { id } } } } }
     """
     assert cost(query, {"n": 3}) == 3 + 3 * 3
+    assert cost(query, {"n": 3.0}) == 3 + 3 * 3  # an Int to graphql-core too
+    assert cost(query, {"n": "3"}) == 1  # not an Int: refused before it runs
     assert cost(query, {}) == 7 + 7 * 7
     assert cost(query, {"n": None}) == 20 + 20 * 20
     assert cost(query.replace(" = 7", ""), {}) == 20 + 20 * 20

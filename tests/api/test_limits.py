@@ -226,3 +226,8 @@ async def test_variables_used_as_first_count_with_their_value(
         body = await post(client, VARIABLE_PAGES, {"n": 100})
     assert statements[0] == 0
     assert body["errors"][0]["extensions"]["actual"] == 10_100
+
+
+async def test_a_first_sent_as_a_float_counts_as_the_int_it_is(client: httpx.AsyncClient) -> None:
+    body = await post(client, VARIABLE_PAGES, {"n": 100.0})  # graphql-core takes it for 100
+    assert body["errors"][0]["extensions"]["actual"] == 10_100

@@ -24,7 +24,13 @@ def build_schema(
     """The schema, refusing documents over the given limits (BAD_USER_INPUT) and operations
     the client's rate budget cannot pay for (RATE_LIMITED); None is no such limit. Parsed
     and validated documents are cached by their text (schema/limits.py)."""
-    limits = Limits(max_depth, max_aliases, max_tokens, max_cost, rate_budget)
+    limits = Limits(
+        max_depth=max_depth,
+        max_aliases=max_aliases,
+        max_tokens=max_tokens,
+        max_cost=max_cost,
+        rate_budget=rate_budget,
+    )
     return ResonanceSchema(
         query=Query,
         mutation=Mutation,

@@ -204,6 +204,14 @@ async def test_a_query_over_the_cost_limit_is_refused_before_any_sql(
     }
 
 
+async def test_nested_introspection_is_counted_too(client: httpx.AsyncClient) -> None:
+    # Two levels of fields (graphql-core refuses three); strawberry's depth limiter skipped
+    # everything under __schema.
+    query = "{ __schema { types { fields { type { fields { type { name } } } } } } }"
+    body = await post(client, query)
+    assert body["errors"][0]["extensions"]["limit"] == "cost"
+
+
 async def test_a_query_at_the_cost_limit_runs(client: httpx.AsyncClient) -> None:
     at_limit = "{ entries(first: 100) { nodes { resonators(first: 99) { nodes { id } } } } }"
     assert "errors" not in await post(client, at_limit)  # 100 + 100 x 99

@@ -55,6 +55,12 @@ class Settings:
     # 19k followers) takes about 1.4 s; the trending refresh, the server's own, has none.
     statement_timeout_ms: int = 5_000
     request_timeout_ms: int = 10_000
+    # The most an operation may cost (schema/cost.py: the items its lists may return), and
+    # the cost a client (its viewer, else its address) may spend per minute; 0 turns the
+    # rate budget off. REDIS_URL shares the budget between server instances.
+    max_query_cost: int = 10_000
+    max_cost_per_minute: int = 50_000
+    redis_url: str | None = None
     # The private PostgreSQL's folder when it is the database (DATABASE_URL unset), else None.
     embedded_postgres_dir: Path | None = None
     # Origins whose pages may call the API (CORS) and open its WebSocket; "*" is any.
@@ -90,6 +96,9 @@ def load_settings() -> Settings:
         max_body_bytes=_int("MAX_BODY_BYTES", 100 * 1024),
         statement_timeout_ms=_int("DB_STATEMENT_TIMEOUT_MS", 5_000),
         request_timeout_ms=_int("REQUEST_TIMEOUT_MS", 10_000),
+        max_query_cost=_int("MAX_QUERY_COST", 10_000),
+        max_cost_per_minute=_int("MAX_COST_PER_MINUTE", 50_000),
+        redis_url=os.environ.get("REDIS_URL") or None,
         embedded_postgres_dir=embedded_dir,
         cors_origins=_list("CORS_ORIGINS"),
         gc_gen0_threshold=_int("GC_GEN0_THRESHOLD", 50_000),

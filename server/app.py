@@ -39,6 +39,7 @@ from server import access_log, graphiql, http_input
 from server.auth import authenticate
 from server.errors import http_error, response_status, unexpected_error
 from server.health import healthz, readyz
+from server.rate_budget import RedisRateBudget, rate_budget
 from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
 from server.tasks import refresh_trending_forever
 from server.websocket import SocketContext, authenticate_connection
@@ -61,10 +62,14 @@ class GraphQLApp(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, settings: Settings) -> None:
+        self.rate_budget = rate_budget(settings)
         limited = build_schema(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
+            deadline_seconds=settings.request_timeout_ms / 1000,
+            max_cost=settings.max_query_cost,
+            rate_budget=self.rate_budget,
         )
         super().__init__(
             limited,
@@ -221,12 +226,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             settings.database_url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
         )
         app.state.pool = pool
         app.state.snapshots = Snapshots(pool)
         broker = CountsBroker(settings.database_url)
         await broker.start()
         app.state.broker = broker
+        shared_budget = graphql.rate_budget
+        if isinstance(shared_budget, RedisRateBudget):
+            await shared_budget.start()
         refresher = asyncio.create_task(
             refresh_trending_forever(pool, settings.trending_refresh_seconds)
         )
@@ -237,6 +246,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.gather(refresher, return_exceptions=True)
             await broker.stop()
             await pool.close()
+            if isinstance(shared_budget, RedisRateBudget):
+                await shared_budget.aclose()
 
     graphql = GraphQLApp(settings)
     # The access log is outermost, so requests refused by CORS get their line too.

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, TypedDict
 
@@ -34,9 +34,8 @@ class Stats(TypedDict):
 class ServerProcess:
     """`python -m tests.subscriptions.serve` on its own port, with the stats endpoint."""
 
-    def __init__(
-        self, database_url: str, log: IO[bytes], env: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, database_url: str, log: IO[bytes], **settings: str) -> None:
+        """`settings`: more environment variables (MAX_COST_PER_MINUTE="3", say)."""
         self.port = free_port()
         self.http_url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
@@ -50,7 +49,9 @@ class ServerProcess:
             "PORT": str(self.port),
             "TRENDING_REFRESH_SECONDS": "3600",
             "GRAPHIQL": "0",
-            **(env or {}),
+            # As in tests/conftest.py: no rate budget unless a test asks for one.
+            "MAX_COST_PER_MINUTE": "0",
+            **settings,
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.subscriptions.serve"],
@@ -101,13 +102,10 @@ class ServerProcess:
 
 
 def serve(
-    database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    env: Mapping[str, str] | None = None,
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, **settings: str
 ) -> Iterator[ServerProcess]:
-    """A server process for a fixture's lifetime; `env` overrides its settings."""
     with (tmp_path_factory.mktemp("server") / "output").open("w+b") as log:
-        process = ServerProcess(database_url, log, env)
+        process = ServerProcess(database_url, log, **settings)
         try:
             yield process
         finally:

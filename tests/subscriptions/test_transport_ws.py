@@ -186,7 +186,7 @@ def impatient_server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
     """A server that waits one second for connection_init."""
-    yield from serve(database_url, tmp_path_factory, {"WS_INIT_TIMEOUT_SECONDS": "1"})
+    yield from serve(database_url, tmp_path_factory, WS_INIT_TIMEOUT_SECONDS="1")
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

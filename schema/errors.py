@@ -1,8 +1,9 @@
 """Every error a client sees carries `extensions.code`; unexpected ones are masked and logged.
 
 - An ApiError (resolvers/errors.py) keeps its message and code.
-- A document that does not parse or validate, or variables of the wrong type, are the
-  client's to fix: BAD_USER_INPUT, with graphql-core's message.
+- A document that does not parse or validate, variables of the wrong type, or an operation
+  that cannot be picked (an unknown operationName, no query) are the client's to fix:
+  BAD_USER_INPUT, with graphql-core's (or Strawberry's) message.
 - The database not there (down, restarting, the connection lost: db.errors decides) is
   UNAVAILABLE with `retryAfter`; a statement PostgreSQL cancelled at its time bound is
   TIMEOUT. The server logs one line for each, no traceback: they are not bugs.
@@ -19,7 +20,9 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import StreamExecutionResult
 
@@ -71,11 +74,16 @@ def api_error(original: BaseException | None) -> ApiError | None:
     return None
 
 
+# What Strawberry raises for an operation it cannot pick or run (over a WebSocket these reach
+# the client as errors): the client's mistakes, not ours.
+CLIENT_MISTAKES = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     return (
         original is not None
-        and not isinstance(original, GraphQLError)
+        and not isinstance(original, (GraphQLError, *CLIENT_MISTAKES))
         and api_error(original) is None
     )
 

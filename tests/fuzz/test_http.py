@@ -262,6 +262,13 @@ def test_get_queries_get_coded_answers(
     server_sound(fuzz_server)
 
 
+def header_value(value: str) -> bytes:
+    """Any bytes HTTP allows in a header value: latin-1 without control characters, no
+    surrounding whitespace."""
+    raw = value.encode("latin-1", "ignore")
+    return bytes(b for b in raw if b == 0x09 or 0x20 <= b != 0x7F).strip()
+
+
 def test_hostile_headers_get_coded_answers(
     http: httpx.Client, fuzz_server: FuzzServer, known: Known
 ) -> None:
@@ -293,7 +300,7 @@ def test_hostile_headers_get_coded_answers(
         response = http.post(
             "/graphql",
             json={"query": "{ viewer { id } }"},
-            headers={"Authorization": authorization.encode("latin-1", "ignore").decode("latin-1")},
+            headers={"Authorization": header_value(authorization)},
         )
         sound_response(response, repr(authorization))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
+
+from db import jsonb
 
 _counters: ContextVar[tuple[list[int], ...]] = ContextVar("statement_counters", default=())
 _captures: ContextVar[tuple[list[tuple[str, tuple[Any, ...]]], ...]] = ContextVar(
@@ -51,10 +52,11 @@ def capturing_statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
-    """Decode json/jsonb to Python objects (asyncpg returns them as str by default)."""
+    """Decode json/jsonb to Python objects (asyncpg returns them as str by default); a stored
+    value the response cannot carry decodes to jsonb.Unsendable, never an error."""
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(
-            type_name, schema="pg_catalog", encoder=json.dumps, decoder=json.loads
+            type_name, schema="pg_catalog", encoder=jsonb.encode, decoder=jsonb.decode
         )
 
 

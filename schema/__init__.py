@@ -10,9 +10,12 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.scalars import JSON
 
+from schema.builtin_scalars import refuse_unusable_input
 from schema.entries import Entry
 from schema.errors import ErrorCodes, ResonanceSchema
+from schema.json_scalar import JSON_SCALAR
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.shared_events import SharedEventExecutor
@@ -28,6 +31,7 @@ def build_schema(
     *, max_depth: int | None = None, max_aliases: int | None = None, max_tokens: int | None = None
 ) -> ResonanceSchema:
     """The schema, refusing documents over the given limits (BAD_USER_INPUT)."""
+    refuse_unusable_input()
     extensions: list[object] = [ErrorCodes]
     if max_tokens is not None:
         extensions.append(lambda: MaxTokensLimiter(max_token_count=max_tokens))
@@ -49,6 +53,7 @@ def build_schema(
         types=[Entry, User],
         extensions=extensions,  # type: ignore[arg-type]
         execution_context_class=SharedEventExecutor,
+        scalar_overrides={JSON: JSON_SCALAR},
     )
 
 

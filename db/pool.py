@@ -1,15 +1,20 @@
-"""The asyncpg pool: JSON as Python objects, UUIDs as uuid.UUID, statements counted."""
+"""The asyncpg pool: JSON as Python objects, UUIDs as uuid.UUID, statements counted, each
+statement bounded in time, and connections the server ended never used."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
 from db import jsonb
+from db.errors import stale_connection, unavailable
+
+T = TypeVar("T")
 
 _counters: ContextVar[tuple[list[int], ...]] = ContextVar("statement_counters", default=())
 _captures: ContextVar[tuple[list[tuple[str, tuple[Any, ...]]], ...]] = ContextVar(
@@ -73,9 +78,85 @@ async def _reset(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
-    pool: asyncpg.Pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init, reset=_reset
+# How long opening a connection may take: an unreachable host answers nothing at all.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class _Pool(asyncpg.Pool):  # type: ignore[misc]
+    """asyncpg's pool, but a statement that finds its connection already ended by the server
+    (db.errors.stale_connection: it never ran) runs again on a new connection.
+
+    The server ending one idle session (a shutdown or restart) usually ends them all, so
+    every open connection is replaced rather than tried in turn.
+    """
+
+    async def execute(self, query: str, *args: Any, **kwargs: Any) -> str:
+        return await self._on_a_live_connection(super().execute, query, *args, **kwargs)
+
+    async def fetch(self, query: str, *args: Any, **kwargs: Any) -> list[Any]:
+        return await self._on_a_live_connection(super().fetch, query, *args, **kwargs)
+
+    async def fetchrow(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        return await self._on_a_live_connection(super().fetchrow, query, *args, **kwargs)
+
+    async def fetchval(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        return await self._on_a_live_connection(super().fetchval, query, *args, **kwargs)
+
+    async def _on_a_live_connection(
+        self, run: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+    ) -> T:
+        try:
+            return await run(*args, **kwargs)
+        except asyncpg.InternalClientError as error:
+            if not stale_connection(error):
+                raise
+        await self.expire_connections()
+        return await run(*args, **kwargs)
+
+
+class _OutageInALine(logging.Filter):
+    """asyncpg's pool logs each failure to reopen its connections with a traceback; while the
+    database is down that is news in a line, not a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and unavailable(error):
+            record.msg = f"{record.getMessage()}: {error}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+_ASYNCPG_POOL_LOG = logging.getLogger("asyncpg.pool")
+_ASYNCPG_POOL_LOG.addFilter(_OutageInALine())
+
+
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 20,
+    statement_timeout_ms: int | None = None,
+) -> asyncpg.Pool:
+    """The pool; with `statement_timeout_ms` (0: none), PostgreSQL cancels any statement on
+    its connections that runs longer (set when each connects: no round trip)."""
+    server_settings = {}
+    if statement_timeout_ms is not None:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
+    # What asyncpg.create_pool does, with this class (it takes no class of pool).
+    pool: asyncpg.Pool = await _Pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        init=_init,
+        reset=_reset,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+        timeout=CONNECT_TIMEOUT_SECONDS,
+        server_settings=server_settings,
     )
     return pool
 

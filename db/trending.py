@@ -53,8 +53,12 @@ async def refresh_trending(conn: asyncpg.Connection, *, unless_within: float = 0
         started = await conn.fetchval(_DUE, unless_within)
         if started is None:
             return False
-        await conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY trending_entries")
-        await conn.execute(_REFRESHED, started)
+        async with conn.transaction():
+            # The server's own work, seconds long on a big week: past the pool's statement
+            # timeout, which bounds what clients cause.
+            await conn.execute("SET LOCAL statement_timeout = 0")
+            await conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY trending_entries")
+            await conn.execute(_REFRESHED, started)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", REFRESH_LOCK_KEY)
     return True

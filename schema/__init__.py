@@ -2,50 +2,46 @@
 
 from __future__ import annotations
 
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 from strawberry.scalars import JSON
 
 from schema.builtin_scalars import refuse_unusable_input
+from schema.deadline import Deadline
 from schema.entries import Entry
 from schema.errors import ErrorCodes, ResonanceSchema
 from schema.json_scalar import JSON_SCALAR
+from schema.limits import DocumentLimits, Limits
 from schema.mutations import Mutation
 from schema.query import Query
+from schema.rate_budget import RateBudget
 from schema.shared_events import SharedEventExecutor
 from schema.subscriptions import Subscription
 from schema.users import User
 
-# Parsed and validated documents are kept (bounded, so many distinct queries cannot grow
-# memory without limit): a client sends the same few documents again and again.
-DOCUMENT_CACHE_SIZE = 512
-
 
 def build_schema(
-    *, max_depth: int | None = None, max_aliases: int | None = None, max_tokens: int | None = None
+    *,
+    max_depth: int | None = None,
+    max_aliases: int | None = None,
+    max_tokens: int | None = None,
+    max_cost: int | None = None,
+    rate_budget: RateBudget | None = None,
+    deadline_seconds: float | None = None,
 ) -> ResonanceSchema:
-    """The schema, refusing documents over the given limits (BAD_USER_INPUT)."""
+    """The schema, refusing documents over the given limits (BAD_USER_INPUT) and operations
+    the client's rate budget cannot pay for (RATE_LIMITED), and ending queries and mutations
+    that run past `deadline_seconds` (TIMEOUT); None is no such limit. Parsed and validated
+    documents are cached by their text (schema/limits.py)."""
     refuse_unusable_input()
-    extensions: list[object] = [ErrorCodes]
-    if max_tokens is not None:
-        extensions.append(lambda: MaxTokensLimiter(max_token_count=max_tokens))
-    # The limit rules are made once: the validation cache keys on the rules, and a rule made
-    # per request would never hit it.
-    rules = []
-    if max_depth is not None:
-        rules += QueryDepthLimiter(max_depth=max_depth).validation_rules
-    if max_aliases is not None:
-        rules += MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules
-    if rules:
-        extensions.append(lambda: AddValidationRules(rules))
-    extensions.append(lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE))
-    extensions.append(lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE))
+    limits = Limits(
+        max_depth=max_depth,
+        max_aliases=max_aliases,
+        max_tokens=max_tokens,
+        max_cost=max_cost,
+        rate_budget=rate_budget,
+    )
+    extensions: list[object] = [ErrorCodes, lambda: DocumentLimits(limits)]
+    if deadline_seconds:
+        extensions.append(lambda: Deadline(seconds=deadline_seconds))
     return ResonanceSchema(
         query=Query,
         mutation=Mutation,

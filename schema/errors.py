@@ -1,42 +1,99 @@
 """Every error a client sees carries `extensions.code`; unexpected ones are masked and logged.
 
 - An ApiError (resolvers/errors.py) keeps its message and code.
-- A document that does not parse or validate, or variables of the wrong type, are the
-  client's to fix: BAD_USER_INPUT, with graphql-core's message.
-- Anything else is a bug or an outage: the client sees "Internal server error" with code
-  INTERNAL, no stack trace and no SQL; the server logs it with its traceback.
+- A document that does not parse or validate, variables of the wrong type, or an operation
+  that cannot be picked (an unknown operationName, no query) are the client's to fix:
+  BAD_USER_INPUT, with graphql-core's (or Strawberry's) message.
+- The database not there (down, restarting, the connection lost: db.errors decides) is
+  UNAVAILABLE with `retryAfter`; a statement PostgreSQL cancelled at its time bound is
+  TIMEOUT. The server logs one line for each, no traceback: they are not bugs.
+- Anything else is a bug: the client sees "Internal server error" with code INTERNAL, no
+  stack trace and no SQL; the server logs it with its traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import StreamExecutionResult
 
-from resolvers.errors import ApiError
+from db import errors as db_errors
+from resolvers.errors import ApiError, TimedOut, Unavailable
 
 logger = logging.getLogger("resonance.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
+# A restart takes a second or two; a client told to wait this long finds the server back.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 2
+
+
+class _LineEvery:
+    """One log line per `seconds` at most: an outage fails every request, and a line for each
+    would bury the rest of the log. The next line says how many were left out."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._quiet_until = 0.0
+        self._left_out = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now < self._quiet_until:
+            self._left_out += 1
+            return
+        if self._left_out:
+            message, args = f"{message} (and %d more since the last line)", (*args, self._left_out)
+        self._quiet_until, self._left_out = now + self.seconds, 0
+        logger.warning(message, *args)
+
+
+_database_failures = _LineEvery(1.0)
+
+
+def api_error(original: BaseException | None) -> ApiError | None:
+    """What the client is told of an exception raised while resolving; None when it is
+    unexpected (or there is none)."""
+    if original is None or isinstance(original, ApiError):
+        return original
+    if db_errors.unavailable(original):
+        return Unavailable(
+            "the database is unavailable; try again shortly",
+            retry_after=UNAVAILABLE_RETRY_AFTER_SECONDS,
+        )
+    if db_errors.timed_out(original):
+        return TimedOut("a database statement ran past its time bound")
+    return None
+
+
+# What Strawberry raises for an operation it cannot pick or run (over a WebSocket these reach
+# the client as errors): the client's mistakes, not ours.
+CLIENT_MISTAKES = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
 
 
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    return original is not None and not isinstance(original, (ApiError, GraphQLError))
+    return (
+        original is not None
+        and not isinstance(original, (GraphQLError, *CLIENT_MISTAKES))
+        and api_error(original) is None
+    )
 
 
 def with_code(error: GraphQLError) -> GraphQLError:
     """The error as the client sees it."""
-    original = error.original_error
     extra: dict[str, object] = {}
-    if isinstance(original, ApiError):
-        message, code, extra = original.message, original.code, original.extensions
+    known = api_error(error.original_error)
+    if known is not None:
+        message, code, extra = known.message, known.code, known.extensions
     elif is_unexpected(error):
         message, code = INTERNAL_MESSAGE, "INTERNAL"
     elif error.extensions and "code" in error.extensions:
@@ -70,6 +127,24 @@ class ErrorCodes(SchemaExtension):
         yield
 
 
+# An operation whose every root field failed for one of these got nothing from the database.
+_DATABASE_FAILURES = frozenset({Unavailable.code, TimedOut.code})
+
+
+def _nothing_for_want_of_the_database(result: ExecutionResult) -> bool:
+    """Every root field is null because the database was unavailable or too slow: the
+    answer is no data (for UNAVAILABLE, HTTP 503 and Retry-After), not nulls that would read
+    like "no such entry"."""
+    if not result.data or not result.errors:
+        return False
+    failed = {
+        error.path[0]
+        for error in result.errors
+        if error.path and (error.extensions or {}).get("code") in _DATABASE_FAILURES
+    }
+    return all(value is None for value in result.data.values()) and failed >= set(result.data)
+
+
 class ResonanceSchema(Schema):
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Every error of a query or mutation gets its code here, those raised by an
@@ -77,19 +152,27 @@ class ResonanceSchema(Schema):
         result = await super().execute(*args, **kwargs)
         if result.errors:
             result.errors = [with_code(e) for e in result.errors]
+            if _nothing_for_want_of_the_database(result):
+                result.data = None
         return result
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log what is unexpected, with its traceback; a client's mistake is not news."""
+        """Log what is unexpected, with its traceback; a database outage or timeout in a
+        line (an operator wants to know, but it is no bug); a client's mistake is not news."""
         for error in errors:
-            if is_unexpected(error):
-                original = error.original_error
-                assert original is not None
+            original = error.original_error
+            if original is None or isinstance(original, (ApiError, GraphQLError)):
+                continue
+            where = ".".join(map(str, error.path or [])) or "<operation>"
+            known = api_error(original)
+            if known is not None:
+                _database_failures.warning("%s at %s: %s", known.code, where, original)
+            else:
                 logger.error(
                     "unexpected error at %s: %s",
-                    ".".join(map(str, error.path or [])) or "<operation>",
+                    where,
                     original,
                     exc_info=(type(original), original, original.__traceback__),
                 )

@@ -19,7 +19,18 @@ Info = strawberry.Info[Context, None]
 _NODE_TYPES: dict[str, type[Entry] | type[User]] = {"Entry": Entry, "User": User}
 
 
-@strawberry.type(description="Everything a client can read.")
+@strawberry.type(
+    description=(
+        "Everything a client can read.\n\n"
+        "Every error carries `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, "
+        "BAD_USER_INPUT, CONFLICT, RATE_LIMITED, UNAVAILABLE, TIMEOUT or INTERNAL. "
+        "RATE_LIMITED and UNAVAILABLE (the database cannot be reached: down or restarting) "
+        "say when to try again in `extensions.retryAfter` (seconds; HTTP 429 or 503 with "
+        "Retry-After when the operation got no data). TIMEOUT: the operation, or one of its "
+        "database statements, ran past its time bound. A mutation answered UNAVAILABLE or "
+        "TIMEOUT may or may not have been applied."
+    )
+)
 class Query:
     @strawberry.field(
         description="Any object by its global id; null when there is none the viewer may see."

@@ -14,6 +14,7 @@ import uvicorn
 from db import embedded
 from server import gc_tuning
 from server.app import create_app
+from server.serving import uvicorn_options
 from server.settings import load_settings
 
 
@@ -32,14 +33,6 @@ try:
         app = create_app(settings)
         gc_tuning.tune(settings.gc_gen0_threshold)
         # The app writes its own access log (server/access_log.py): one line per request.
-        # Counts events are a few hundred bytes: per-message deflate would only cost each
-        # WebSocket its zlib buffers (most of a subscriber's memory).
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            access_log=False,
-            ws_per_message_deflate=False,
-        )
+        uvicorn.run(app, access_log=False, **uvicorn_options(settings))
 except embedded.EmbeddedPostgresError as error:
     sys.exit(f"resonance: {error}")

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from db import migrate
@@ -29,68 +34,83 @@ from resolvers.context import Context
 from resolvers.errors import ApiError
 from resolvers.snapshots import Snapshots
 from schema import build_schema
-from schema.errors import error_result
-from server import access_log, graphiql
+from schema.errors import INTERNAL_MESSAGE, error_result
+from server import access_log, graphiql, http_input
 from server.auth import authenticate
-from server.errors import http_error, response_status
+from server.errors import http_error, response_status, unexpected_error
 from server.health import healthz, readyz
+from server.rate_budget import RedisRateBudget, rate_budget
 from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
 from server.tasks import refresh_trending_forever
 from server.websocket import SocketContext, authenticate_connection
+from server.ws_handlers import LegacyWSHandler, TransportWSHandler, reader_within
 
 logger = logging.getLogger("resonance.server")
 
-
-class BodyTooLarge(Exception):
-    pass
+SUBSCRIPTION = OperationType.SUBSCRIPTION
+SUBSCRIPTIONS_OVER_HTTP = (
+    "subscriptions run over the WebSocket at /graphql (graphql-transport-ws or graphql-ws),"
+    " not over HTTP"
+)
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context: the pool, the viewer, fresh loaders."""
+    """Strawberry's ASGI view with our context: the pool, the viewer, fresh loaders; and our
+    WebSocket handlers (server/ws_handlers.py)."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, settings: Settings) -> None:
+        self.rate_budget = rate_budget(settings)
         limited = build_schema(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
+            deadline_seconds=settings.request_timeout_ms / 1000,
+            max_cost=settings.max_query_cost,
+            rate_budget=self.rate_budget,
         )
         super().__init__(
             limited,
             graphql_ide="graphiql" if settings.graphiql else None,
             # Pages of the CORS origins may open the WebSocket too (same-origin always may).
             allowed_origins=settings.cors_origins,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.settings = settings
+        self.websocket_adapter_class = reader_within(settings.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """HTTP requests: bodies over MAX_BODY_BYTES are refused (413) before they are read
-        whole, and protocol errors (malformed JSON, ...) come back as JSON, not plain text."""
+        """Whatever the bytes, the client gets a GraphQL-shaped answer with a code: a refusal
+        before GraphQL runs (server/http_input.py) or, for anything unexpected, INTERNAL
+        (logged with its traceback); a WebSocket is closed with a code, never dropped."""
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, receive, send)
+            except Exception:
+                logger.exception("unexpected error on a WebSocket")
+                close = {"type": "websocket.close", "code": 4500, "reason": INTERNAL_MESSAGE}
+                with suppress(Exception):  # the socket may be gone already
+                    await send(close)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         limit = self.settings.max_body_bytes
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise BodyTooLarge
-            return message
-
-        request = Request(scope, receive=limited_receive)
+        request = Request(scope, receive=http_input.limited(receive, limit))
         response: Response
         try:
-            if int(request.headers.get("content-length") or 0) > limit:
-                raise BodyTooLarge
+            http_input.check_declared_length(request.headers, limit)
             response = await self.run(request)
-        except BodyTooLarge:
-            response = http_error(f"the request body is over {limit} bytes", 413)
+        except http_input.Refused as refused:
+            response = http_error(refused.message, refused.status)
+            response.headers.update(refused.headers)
         except HTTPException as error:
             response = http_error(error.reason, error.status_code)
-        except ValueError:
-            response = http_error("the Content-Length header is not a number", 400)
+        except Exception:
+            logger.exception("unexpected error serving %s %s", scope["method"], scope["path"])
+            response = http_error(INTERNAL_MESSAGE, 500, code="INTERNAL")
         await response(scope, receive, send)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
@@ -109,9 +129,30 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.dumps(data).decode()
 
     def parse_json(self, data: str | bytes) -> Any:
-        parsed = super().parse_json(data)
-        if not isinstance(parsed, (dict, list)):  # strawberry would fail on it with a 500
-            raise HTTPException(400, "the request body must be a JSON object")
+        """A POST body: strict, bounded JSON (server/json_input.py), and an object."""
+        parsed = http_input.parse(data, "the request body")
+        if not isinstance(parsed, dict):  # a list would be a batch: we take none
+            raise http_input.Refused("the request body must be a JSON object with a query", 400)
+        return parsed
+
+    def parse_query_params(self, params: Mapping[str, str | list[str] | None]) -> dict[str, Any]:
+        """A GET's parameters, its `variables` and `extensions` read like a POST body."""
+        parsed: dict[str, Any] = dict(params)
+        for name in ("variables", "extensions"):
+            value = parsed.get(name)
+            if isinstance(value, str) and value:
+                parsed[name] = http_input.parse(value, f"the {name} parameter")
+        return parsed
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST":
+            http_input.check_post_headers(request.headers)
+        parsed = await super().parse_http_body(request)
+        for data in parsed if isinstance(parsed, list) else [parsed]:
+            if not isinstance(data.operation_name, (str, type(None))):
+                raise http_input.Refused("operationName must be a string or null", 400)
         return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -132,7 +173,37 @@ class GraphQLApp(GraphQL[Context, None]):
         context: Context = kwargs["context"]
         if context.auth_error is not None:
             return ExecutionResult(data=None, errors=[error_result(context.auth_error)])
-        return await super().execute_single(*args, **kwargs)
+        return await self._execute_over_http(**kwargs)
+
+    async def _execute_over_http(
+        self,
+        request_adapter: AsyncHTTPRequestAdapter,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+        **_: Any,
+    ) -> ExecutionResult:
+        """Strawberry's execute_single, except that a subscription is refused before it runs:
+        over HTTP its resolver would run once and answer INTERNAL."""
+        method = request_adapter.method
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=OperationType.from_http(method) - {SUBSCRIPTION},
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type is SUBSCRIPTION:
+                raise http_input.Refused(SUBSCRIPTIONS_OVER_HTTP, 400) from None
+            raise HTTPException(405, error.as_http_error_reason(method)) from None
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise HTTPException(400, "No GraphQL query found in the request") from None
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         authenticate_connection(context, self.settings)
@@ -155,12 +226,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             settings.database_url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
         )
         app.state.pool = pool
         app.state.snapshots = Snapshots(pool)
         broker = CountsBroker(settings.database_url)
         await broker.start()
         app.state.broker = broker
+        shared_budget = graphql.rate_budget
+        if isinstance(shared_budget, RedisRateBudget):
+            await shared_budget.start()
         refresher = asyncio.create_task(
             refresh_trending_forever(pool, settings.trending_refresh_seconds)
         )
@@ -171,6 +246,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.gather(refresher, return_exceptions=True)
             await broker.stop()
             await pool.close()
+            if isinstance(shared_budget, RedisRateBudget):
+                await shared_budget.aclose()
 
     graphql = GraphQLApp(settings)
     # The access log is outermost, so requests refused by CORS get their line too.
@@ -194,5 +271,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
         ],
         middleware=middleware,
+        exception_handlers={Exception: unexpected_error},
         lifespan=lifespan,
     )

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from schema.errors import INTERNAL_MESSAGE
 
 # Statuses for a response with no data whose (first) error has this code.
 STATUS_BY_CODE = {"RATE_LIMITED": 429, "UNAVAILABLE": 503}
@@ -45,3 +48,10 @@ def _retry_after(body: Mapping[str, Any]) -> dict[str, str]:
         if isinstance(retry_after, int):
             return {"Retry-After": str(retry_after)}
     return {}
+
+
+async def unexpected_error(request: Request, error: Exception) -> Response:
+    """What the client gets when an exception escapes the app (Starlette's last resort):
+    INTERNAL as JSON, never its plain-text 500. Starlette raises the error again afterwards,
+    so the server logs it with its traceback."""
+    return http_error(INTERNAL_MESSAGE, 500, code="INTERNAL")

@@ -30,8 +30,10 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         if pool is None:
             raise RuntimeError("the pool is not open")
-        async with asyncio.timeout(READY_TIMEOUT_SECONDS), pool.acquire() as conn:
-            pending = await pending_migrations(conn)
+        # Through the pool, not a connection of its own: the pool runs a statement again
+        # when its connection turns out to have been ended by the server meanwhile.
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            pending = await pending_migrations(pool)
     except Exception as error:
         logger.warning("readiness: the database is unreachable: %r", error)
         database = "unreachable"

@@ -28,6 +28,11 @@ def _int(name: str, default: int) -> int:
     return default if value is None or value == "" else int(value)
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else float(value)
+
+
 def _list(name: str) -> tuple[str, ...]:
     """A comma-separated list; unset or empty is no items."""
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
@@ -50,7 +55,22 @@ class Settings:
     max_query_depth: int = 15
     max_aliases: int = 30
     max_tokens: int = 5000
+    # The largest request body, and the largest WebSocket message (server/serving.py).
     max_body_bytes: int = 100 * 1024
+    # Time bounds (0: none). The slowest statement a client can cause (deleting a user with
+    # 19k followers) takes about 1.4 s; the trending refresh, the server's own, has none.
+    statement_timeout_ms: int = 5_000
+    request_timeout_ms: int = 10_000
+    # The most an operation may cost (schema/cost.py: the items its lists may return), and
+    # the cost a client (its viewer, else its address) may spend per minute; 0 turns the
+    # rate budget off. REDIS_URL shares the budget between server instances.
+    max_query_cost: int = 10_000
+    max_cost_per_minute: int = 50_000
+    redis_url: str | None = None
+    # The request line and headers together (server/http_protocol.py): 414 or 431 above.
+    max_header_bytes: int = 32 * 1024
+    # How long a WebSocket may stay open without a connection_init (4408 after).
+    ws_init_timeout_seconds: float = 10
     # The private PostgreSQL's folder when it is the database (DATABASE_URL unset), else None.
     embedded_postgres_dir: Path | None = None
     # Origins whose pages may call the API (CORS) and open its WebSocket; "*" is any.
@@ -84,6 +104,13 @@ def load_settings() -> Settings:
         max_aliases=_int("MAX_ALIASES", 30),
         max_tokens=_int("MAX_TOKENS", 5000),
         max_body_bytes=_int("MAX_BODY_BYTES", 100 * 1024),
+        statement_timeout_ms=_int("DB_STATEMENT_TIMEOUT_MS", 5_000),
+        request_timeout_ms=_int("REQUEST_TIMEOUT_MS", 10_000),
+        max_query_cost=_int("MAX_QUERY_COST", 10_000),
+        max_cost_per_minute=_int("MAX_COST_PER_MINUTE", 50_000),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        max_header_bytes=_int("MAX_HEADER_BYTES", 32 * 1024),
+        ws_init_timeout_seconds=_float("WS_INIT_TIMEOUT_SECONDS", 10),
         embedded_postgres_dir=embedded_dir,
         cors_origins=_list("CORS_ORIGINS"),
         gc_gen0_threshold=_int("GC_GEN0_THRESHOLD", 50_000),

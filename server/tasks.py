@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from db import errors as db_errors
 from db.executor import Pool
 from db.trending import refresh_trending
 
@@ -25,5 +26,8 @@ async def refresh_trending_forever(pool: Pool, every_seconds: float) -> None:
                 await refresh_trending(conn, unless_within=every_seconds * EARLY)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            logger.exception("refreshing trending_entries failed; retrying next time")
+        except Exception as error:
+            if not db_errors.unavailable(error):
+                logger.exception("refreshing trending_entries failed; retrying next time")
+            else:  # an outage, not a bug: no traceback
+                logger.warning("refreshing trending_entries failed (%s); retrying next time", error)

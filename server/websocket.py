@@ -3,7 +3,8 @@
 Browsers cannot set headers on a WebSocket handshake, so clients send the token in the
 `connection_init` payload (`Authorization: "Bearer ..."` or `authToken: "..."`), which wins
 over the header. A token that does not verify refuses the connection (4403, or
-`connection_error` on graphql-ws) instead of serving it anonymously.
+`connection_error` on graphql-ws) instead of serving it anonymously. The token's expiry is kept:
+the socket is closed when it comes (server/ws_handlers.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from resolvers.context import Context
 from resolvers.errors import ApiError
-from server.auth import authenticate
+from server.auth import credentials
 from server.settings import Settings
 
 
@@ -24,6 +25,8 @@ class SocketContext(Context):
 
     # Strawberry fills this with the connection_init payload.
     connection_params: dict[str, object] | None = None
+    # When the connection's token expires (seconds since the epoch); None: never.
+    expires_at: float | None = None
 
 
 def _authorization(params: dict[str, object] | None) -> str | None:
@@ -42,15 +45,18 @@ def _authorization(params: dict[str, object] | None) -> str | None:
 
 
 def authenticate_connection(context: Context, settings: Settings) -> None:
-    """Set the connection's viewer, or refuse the connection for a bad token."""
-    params = context.connection_params if isinstance(context, SocketContext) else None
+    """Set the connection's viewer and its token's expiry, or refuse the connection for a bad
+    token. The handshake's header is checked again here: it may have expired since."""
+    socket = context if isinstance(context, SocketContext) else None
+    header = _authorization(socket.connection_params if socket else None)
+    if header is None and context.request is not None:
+        header = context.request.headers.get("authorization")
     try:
-        header = _authorization(params)
-        if header is not None:
-            context.viewer = authenticate(header, settings)
-            context.auth_error = None
+        verified = credentials(header, settings)
     except ApiError as error:
         context.auth_error = error
-    refused = context.auth_error
-    if refused is not None:
-        raise ConnectionRejectionError({"message": refused.message, "code": refused.code})
+        raise ConnectionRejectionError({"message": error.message, "code": error.code}) from None
+    context.viewer = None if verified is None else verified.viewer
+    context.auth_error = None
+    if socket is not None:
+        socket.expires_at = None if verified is None else verified.expires_at

@@ -34,7 +34,8 @@ class Stats(TypedDict):
 class ServerProcess:
     """`python -m tests.subscriptions.serve` on its own port, with the stats endpoint."""
 
-    def __init__(self, database_url: str, log: IO[bytes]) -> None:
+    def __init__(self, database_url: str, log: IO[bytes], **settings: str) -> None:
+        """`settings`: more environment variables (MAX_COST_PER_MINUTE="3", say)."""
         self.port = free_port()
         self.http_url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
@@ -48,6 +49,9 @@ class ServerProcess:
             "PORT": str(self.port),
             "TRENDING_REFRESH_SECONDS": "3600",
             "GRAPHIQL": "0",
+            # As in tests/conftest.py: no rate budget unless a test asks for one.
+            "MAX_COST_PER_MINUTE": "0",
+            **settings,
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.subscriptions.serve"],
@@ -97,9 +101,11 @@ class ServerProcess:
                 self.process.wait()
 
 
-def serve(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def serve(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, **settings: str
+) -> Iterator[ServerProcess]:
     with (tmp_path_factory.mktemp("server") / "output").open("w+b") as log:
-        process = ServerProcess(database_url, log)
+        process = ServerProcess(database_url, log, **settings)
         try:
             yield process
         finally:

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from server.app import create_app
+from server.serving import uvicorn_options
 from server.settings import load_settings
 
 STATS_PATH = "/_test/stats"
@@ -51,7 +52,6 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     uvicorn.run(
         with_stats(create_app(settings)),  # type: ignore[arg-type]
-        host=settings.host,
-        port=settings.port,
         log_level="warning",
+        **uvicorn_options(settings),
     )

@@ -1,0 +1,285 @@
+"""Strawberry's two WebSocket protocol handlers, made to answer every abuse with a code.
+
+- Each message is read by server/ws_messages.py first: one that is malformed, too deep, too
+  large or of the wrong shape closes the socket with 4400 (1009 when too large) and the reason,
+  instead of an exception that drops it without a close frame.
+- An operation that does not parse (a syntax error, a document over MAX_TOKENS) or fails in a
+  way Strawberry lets escape gets an `error` message with codes, not a bare `complete`.
+- The operation over the per-connection limit gets an error with a code (and `max`).
+- When the connection's token expires the socket is closed (4403) at that moment, its
+  operations stopped first; a message that arrives after the expiry runs nothing.
+- graphql-ws, which has no timeout of its own, closes a socket with no `connection_init`
+  after WS_INIT_TIMEOUT_SECONDS (4408), as graphql-transport-ws does; and it runs queries and
+  mutations too, as its protocol (subscriptions-transport-ws) always did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import suppress
+from typing import Any, cast
+
+from graphql import GraphQLError, GraphQLFormattedError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.async_base_view import AsyncWebSocketAdapter
+from strawberry.http.exceptions import NonTextMessageReceived, WebSocketDisconnected
+from strawberry.schema import BaseSchema
+from strawberry.schema.schema import StreamResult
+from strawberry.subscriptions.protocols.graphql_transport_ws import handlers as transport
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    Message as TransportMessage,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionInitMessage,
+    OperationMessage,
+    StartMessage,
+)
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+
+from resolvers.context import Context
+from resolvers.errors import BadUserInput
+from schema.errors import error_result, with_code
+from server import ws_messages
+from server.websocket import SocketContext
+
+logger = logging.getLogger("resonance.websocket")
+
+EXPIRED = 4403
+INIT_TIMEOUT = 4408
+# The most a close frame's reason may hold (RFC 6455: 125 bytes of payload, 2 for the code).
+MAX_REASON_BYTES = 123
+
+
+class MessageReader(ASGIWebSocketAdapter):
+    """Strawberry's ASGI adapter, reading each text frame through server/ws_messages.py: what
+    is malformed reaches the handler as a `Malformed`, for it to close the socket."""
+
+    max_bytes = 100 * 1024  # reader_within() makes the configured one
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                yield ws_messages.decode(await self.ws.receive_text(), self.max_bytes)
+        except KeyError as error:  # a binary frame
+            raise NonTextMessageReceived from error
+        except WebSocketDisconnect:
+            pass
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            raise WebSocketDisconnected  # we closed it: the handlers take it as gone
+        await super().send_json(message)
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close once (several reasons may race), the reason cut to what a frame holds."""
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        short = reason.encode()[:MAX_REASON_BYTES].decode(errors="ignore")
+        with suppress(WebSocketDisconnect):
+            await self.ws.close(code=code, reason=short)
+
+
+def reader_within(max_bytes: int) -> type[MessageReader]:
+    """The adapter for messages of at most `max_bytes` (MAX_BODY_BYTES)."""
+    return type("MessageReader", (MessageReader,), {"max_bytes": max_bytes})
+
+
+def coded(schema: BaseSchema, error: Exception) -> GraphQLFormattedError:
+    """An exception that escaped an operation, as its client sees it: a syntax error is the
+    client's to fix (BAD_USER_INPUT); anything else is logged and INTERNAL."""
+    if not isinstance(error, GraphQLError):
+        error = GraphQLError(str(error), original_error=error)
+    schema.process_errors([error])
+    return with_code(error).formatted
+
+
+class _ConnectionRules:
+    """What both handlers add to Strawberry's, over the attributes both have."""
+
+    websocket: AsyncWebSocketAdapter
+    context: Context
+    max_subscriptions_per_connection: int | None
+    _expiry: asyncio.Task[None] | None = None
+
+    async def _refused(self, message: object, types: Mapping[str, str]) -> bool:
+        """Close the socket when the message may not be handled; True when it was."""
+        if isinstance(message, ws_messages.Malformed):
+            await self.websocket.close(message.code, message.reason)
+            return True
+        if self._expired():
+            await self._close_expired()
+            return True
+        problem = ws_messages.problem(cast(dict[str, Any], message), types)
+        if problem is not None:
+            await self.websocket.close(ws_messages.INVALID_MESSAGE, problem)
+            return True
+        return False
+
+    def _over_the_limit(self, running: int) -> GraphQLFormattedError | None:
+        limit = self.max_subscriptions_per_connection
+        if limit is None or running < limit:
+            return None
+        message = f"at most {limit} operations run at once on a connection: complete one first"
+        return error_result(BadUserInput(message, max=limit)).formatted
+
+    def _expires_at(self) -> float | None:
+        return self.context.expires_at if isinstance(self.context, SocketContext) else None
+
+    def _expired(self) -> bool:
+        expires_at = self._expires_at()
+        return expires_at is not None and time.time() >= expires_at
+
+    def _watch_expiry(self) -> None:
+        """Once the connection is acknowledged: close it when its token expires."""
+        self._stop_watching()
+        expires_at = self._expires_at()
+        if expires_at is not None:
+            self._expiry = asyncio.create_task(self._close_at(expires_at))
+
+    def _stop_watching(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+
+    async def _close_at(self, expires_at: float) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        try:
+            await self._close_expired()
+        except Exception:
+            logger.exception("closing a WebSocket whose token expired")
+
+    async def _close_expired(self) -> None:
+        await self._stop_operations()
+        await self.websocket.close(EXPIRED, "the token has expired")
+
+    async def _stop_operations(self) -> None:
+        raise NotImplementedError
+
+
+class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws (the graphql-ws library, Apollo, urql)."""
+
+    async def handle_message(self, message: TransportMessage) -> None:
+        if await self._refused(message, ws_messages.TRANSPORT_WS_TYPES):
+            return
+        if message["type"] == "connection_init" and message.get("payload") is None:
+            message = {"type": "connection_init", "payload": {}}  # null is allowed: no params
+        await super().handle_message(message)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            self._watch_expiry()
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            error = self._over_the_limit(len(self.operations))
+            if error is not None:
+                await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+                return
+        await super().handle_subscribe(message)
+
+    async def _send_result_stream(
+        self, operation: transport.Operation[Context, None], result_source: StreamResult
+    ) -> None:
+        try:
+            await super()._send_result_stream(operation, result_source)
+        except transport._OperationStreamClosed:
+            raise
+        except Exception as error:  # a parse error raised by an extension's hook, say
+            payload = [coded(self.schema, error)]
+            await operation.send_operation_message(
+                {"id": operation.id, "type": "error", "payload": payload}
+            )
+
+    async def shutdown(self) -> None:
+        self._stop_watching()
+        await super().shutdown()
+
+    async def _stop_operations(self) -> None:
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+
+
+class LegacyWSHandler(_ConnectionRules, BaseGraphQLWSHandler[Context, None]):
+    """graphql-ws (subscriptions-transport-ws, older Apollo clients)."""
+
+    async def handle(self) -> None:
+        timeout = asyncio.create_task(self._close_if_not_initialised())
+        try:
+            await super().handle()
+        finally:
+            timeout.cancel()
+            self._stop_watching()
+
+    async def _close_if_not_initialised(self) -> None:
+        await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
+        if not self.connection_acknowledged:
+            await self.websocket.close(INIT_TIMEOUT, "Connection initialisation timeout")
+
+    async def handle_message(self, message: OperationMessage) -> None:
+        if not await self._refused(message, ws_messages.LEGACY_WS_TYPES):
+            await super().handle_message(message)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            self._watch_expiry()
+
+    async def handle_start(self, message: StartMessage) -> None:
+        if self.connection_acknowledged and message["id"] not in self.tasks:
+            error = self._over_the_limit(len(self.tasks))
+            if error is not None:
+                await self.send_message({"type": "error", "id": message["id"], "payload": error})
+                return
+        await super().handle_start(message)
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        """Strawberry's, over `stream` (queries and mutations too), with every failure sent as
+        an `error` with codes."""
+        try:
+            result_source = await self.schema.stream(
+                query=query,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=self.context,
+                root_value=self.root_value,
+            )
+            self.subscriptions[operation_id] = result_source
+            try:
+                async for result in result_source:
+                    if isinstance(result, PreExecutionError) and result.errors:
+                        error = result.errors[0].formatted
+                        await self.send_message(
+                            {"type": "error", "id": operation_id, "payload": error}
+                        )
+                        return
+                    # Incremental delivery (@defer) is off: every result is a whole one.
+                    await self.send_data_message(cast(ExecutionResult, result), operation_id)
+            except Exception as failure:
+                error = coded(self.schema, failure)
+                await self.send_message({"type": "error", "id": operation_id, "payload": error})
+                return
+            await self.send_message({"type": "complete", "id": operation_id})
+        except asyncio.CancelledError:
+            await self.send_message({"type": "complete", "id": operation_id})
+        finally:
+            self.subscriptions.pop(operation_id, None)
+            self.tasks.pop(operation_id, None)
+
+    async def _stop_operations(self) -> None:
+        await self.cleanup()

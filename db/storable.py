@@ -7,9 +7,15 @@ JSON: PostgreSQL keeps a number as `numeric`, exactly as written, and gives it b
 notation (1e20 comes back as the integer 100000000000000000000); the response's encoder
 (orjson) carries integers of at most 64 bits, finite doubles, and nesting up to 254 levels in
 the whole response. A JSON value is exact when storing, reading and sending it leaves it the
-same: finite numbers, within 64 bits (a double beyond them comes back as a wider integer), at
-most MAX_JSON_DEPTH levels of arrays and objects (the response nests it some 20 levels deeper
-at most), and text as above in its keys and strings.
+same: finite numbers; integers within 64 bits; doubles strictly between -2**63 and 2**63 (any
+double beyond is an integer PostgreSQL gives back as one, or an integer text beyond 64 bits
+that the request's parser already rounded); at most MAX_JSON_VALUE_DEPTH levels of arrays and
+objects; and text as above in its keys and strings.
+
+MAX_JSON_VALUE_DEPTH sits below the bound on a whole request (server/json_input.py, 32
+levels, a variable's value starting 3 or 4 levels in), so a value nested too deeply is
+refused here, naming its field; and a response (some 30 levels at the query depth limit)
+carries it far below orjson's 254.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import Any
 
-MAX_JSON_DEPTH = 32
+MAX_JSON_VALUE_DEPTH = 20
 MAX_PATH_SHOWN = 8
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -52,6 +59,23 @@ def json_problem(value: object) -> str | None:
     return f"{what} (at {format_path(path)})" if path else what
 
 
+def nested_deeper_than(value: object, levels: int) -> bool:
+    """Whether arrays and objects nest past `levels`, looked at level by level: quicker than
+    json_problem when only the depth is in doubt."""
+    level: list[dict[Any, Any] | list[Any]] = [value] if isinstance(value, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > levels:
+            return True
+        deeper: list[dict[Any, Any] | list[Any]] = []
+        for container in level:
+            items = container.values() if isinstance(container, dict) else container
+            deeper += [item for item in items if isinstance(item, (dict, list))]
+        level = deeper
+    return False
+
+
 def format_path(path: Path) -> str:
     """`a.b[2]`, its first MAX_PATH_SHOWN steps; a key that is not a short plain name is
     quoted in ASCII, so a message never carries a character the response cannot."""
@@ -68,12 +92,12 @@ def format_path(path: Path) -> str:
 
 
 def _problem(value: object, depth: int) -> tuple[Path, str] | None:
-    """Recursion stops at MAX_JSON_DEPTH, however deep `value` is. The plain cases are
+    """Recursion stops at MAX_JSON_VALUE_DEPTH, however deep `value` is. The plain cases are
     checked inline: reads walk stored values of up to 16 KiB with this."""
     if not isinstance(value, (dict, list)):
         return _scalar_problem(value)
-    if depth >= MAX_JSON_DEPTH:
-        return [], f"nesting deeper than {MAX_JSON_DEPTH} levels"
+    if depth >= MAX_JSON_VALUE_DEPTH:
+        return [], f"nesting deeper than {MAX_JSON_VALUE_DEPTH} levels"
     items: Iterable[tuple[str | int, object]] = (
         value.items() if isinstance(value, dict) else enumerate(value)
     )
@@ -90,7 +114,7 @@ def _problem(value: object, depth: int) -> tuple[Path, str] | None:
         elif isinstance(item, int):
             if INT64_MIN <= item <= INT64_MAX:
                 continue
-        elif isinstance(item, float) and INT64_MIN <= item < _TWO_63:  # not NaN, not inf
+        elif isinstance(item, float) and -_TWO_63 < item < _TWO_63:  # not NaN, not inf
             continue
         found = _problem(item, depth + 1)
         if found is not None:
@@ -114,8 +138,7 @@ def _scalar_problem(value: object) -> tuple[Path, str] | None:
             return [], "NaN, which is not a JSON number"
         if math.isinf(value):
             return [], "a number beyond the range of a double"
-        # Any double this large is an integer: PostgreSQL gives it back as one.
-        if INT64_MIN <= value < _TWO_63:
+        if -_TWO_63 < value < _TWO_63:
             return None
         return [], "a number beyond 64 bits, which PostgreSQL keeps as an integer"
     return [], f"a {type(value).__name__}, which is not a JSON value"

@@ -29,7 +29,7 @@ from graphql import (
 from strawberry.types.scalar import ScalarDefinition
 
 from db.jsonb import Unsendable
-from db.storable import MAX_JSON_DEPTH, json_problem
+from db.storable import MAX_JSON_VALUE_DEPTH, json_problem
 from resolvers.errors import ApiError
 
 SPECIFIED_BY = (
@@ -38,13 +38,13 @@ SPECIFIED_BY = (
 # The rules in words, for the descriptions of the fields that take or give JSON.
 INPUT_RULES = (
     "finite numbers, integers (and numbers PostgreSQL keeps as integers, like 1e20) within "
-    f"64 bits, at most {MAX_JSON_DEPTH} levels of arrays and objects, and no NUL (U+0000) or "
+    f"64 bits, at most {MAX_JSON_VALUE_DEPTH} levels of arrays and objects, and no NUL (U+0000) or "
     "unpaired surrogate in keys or strings"
 )
 UNSENDABLE_RULE = (
     "Null, with an INTERNAL error at this path giving the reason, when the stored value "
     "cannot be sent exactly as JSON (an integer beyond 64 bits, a number beyond a double, "
-    f"nesting deeper than {MAX_JSON_DEPTH} levels: possible only for values written before "
+    f"nesting deeper than {MAX_JSON_VALUE_DEPTH} levels: possible only for values written before "
     "such input was refused)."
 )
 DESCRIPTION = (
@@ -68,7 +68,7 @@ def parse_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> A
         value = _from_literal(node, variables, 0)
     except _TooDeep:
         raise GraphQLError(
-            f"JSON cannot hold nesting deeper than {MAX_JSON_DEPTH} levels.", node
+            f"JSON cannot hold nesting deeper than {MAX_JSON_VALUE_DEPTH} levels.", node
         ) from None
     except _TooLong:
         raise GraphQLError("JSON cannot hold an integer beyond 64 bits.", node) from None
@@ -103,8 +103,8 @@ class _TooLong(Exception):
 
 
 def _from_literal(node: ValueNode, variables: dict[str, Any] | None, depth: int) -> Any:
-    """The value of a literal; recursion stops past MAX_JSON_DEPTH."""
-    if isinstance(node, (ListValueNode, ObjectValueNode)) and depth >= MAX_JSON_DEPTH:
+    """The value of a literal; recursion stops past MAX_JSON_VALUE_DEPTH."""
+    if isinstance(node, (ListValueNode, ObjectValueNode)) and depth >= MAX_JSON_VALUE_DEPTH:
         raise _TooDeep
     if isinstance(node, ListValueNode):
         return [_from_literal(item, variables, depth + 1) for item in node.values]

@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 import pytest
 
+from schema import schema
 from tests.api.hostile import only_error, send
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data
@@ -102,10 +103,9 @@ async def _rows(conn: asyncpg.Connection) -> tuple[Any, ...]:
     )
 
 
-@pytest.mark.parametrize("bad", [NUL, *LONE_SURROGATES], ids=["nul", "d800", "dfff"])
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-async def test_a_text_argument_holding_what_postgresql_cannot_store_is_bad_user_input(
-    conn: asyncpg.Connection, client: httpx.AsyncClient, case: Case, bad: str
+async def test_a_nul_in_a_text_argument_is_bad_user_input_naming_it(
+    conn: asyncpg.Connection, client: httpx.AsyncClient, case: Case
 ) -> None:
     me = await make_user(conn)
     mine = await make_entry(conn, me)
@@ -114,14 +114,47 @@ async def test_a_text_argument_holding_what_postgresql_cannot_store_is_bad_user_
     # A newcomer for createProfile, which needs a token without a profile.
     signed_in = uuid.uuid4() if document is CREATE_PROFILE else me["id"]
 
-    body = await send(client, document, variables(f"ab{bad}cd", entry_gid(mine)), as_user=signed_in)
+    body = await send(client, document, variables(f"ab{NUL}cd", entry_gid(mine)), as_user=signed_in)
 
     error = only_error(body)
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert named in error["message"]
-    assert f"U+{ord(bad):04X}" in error["message"]
+    assert "cannot hold a NUL character (U+0000)" in error["message"]
     assert body["data"] is None
     assert await _rows(conn) == before
+
+
+@pytest.mark.parametrize("bad", LONE_SURROGATES, ids=["d800", "dfff"])
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+async def test_the_schema_refuses_a_lone_surrogate_in_a_text_argument_naming_it(
+    case: Case, bad: str
+) -> None:
+    """The request's parser refuses a lone surrogate escape before GraphQL runs; the schema
+    refuses it too, whatever brings it (coercion fails before any resolver runs)."""
+    _, document, variables, named = case
+
+    result = await schema.execute(document, variable_values=variables(f"ab{bad}cd", "x"))
+
+    assert result.data is None
+    [error] = result.errors or []
+    assert error.extensions == {"code": "BAD_USER_INPUT"}
+    assert named in error.message
+    assert f"cannot hold an unpaired surrogate (U+{ord(bad):04X})" in error.message
+
+
+@pytest.mark.parametrize("bad", LONE_SURROGATES, ids=["d800", "dfff"])
+async def test_a_lone_surrogate_over_http_is_bad_user_input_and_writes_nothing(
+    conn: asyncpg.Connection, client: httpx.AsyncClient, bad: str
+) -> None:
+    me = await make_user(conn)
+    for document, variables in [
+        (CREATE_ENTRY, {"input": {"content": f"ab{bad}cd"}}),
+        (UPDATE_PROFILE, {"input": {"bio": bad}}),
+    ]:
+        body = await send(client, document, variables, as_user=me["id"])
+        assert only_error(body)["extensions"]["code"] == "BAD_USER_INPUT"
+    assert await conn.fetchval("SELECT count(*) FROM stream_entries") == 0
+    assert await conn.fetchval("SELECT bio FROM users WHERE id = $1", me["id"]) is None
 
 
 async def test_a_nul_in_a_string_literal_is_bad_user_input_at_the_literal(

@@ -4,6 +4,7 @@ its path, and every list it is on answers with the other entries intact."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import asyncpg
@@ -20,8 +21,9 @@ UNSENDABLE = {
     "an integer just beyond int64": ('{"n": 9223372036854775808}', "an integer beyond 64 bits"),
     "beyond a double": ('{"n": 1e400}', "a number beyond the range of a double"),
     "5,000 digits": ('{"n": 1' + "0" * 5000 + "}", "a number beyond the range of a double"),
-    "nested 300 levels": ("[" * 300 + "]" * 300, "nesting deeper than 32 levels"),
-    "nested 3,000 levels": ("[" * 3000 + "]" * 3000, "nesting deeper than 32 levels"),
+    "nested 21 levels": ("[" * 21 + "]" * 21, "nesting deeper than 20 levels"),
+    "nested 300 levels": ("[" * 300 + "]" * 300, "nesting deeper than 20 levels"),
+    "nested 3,000 levels": ("[" * 3000 + "]" * 3000, "nesting deeper than 20 levels"),
 }
 
 ENTRY_FIELDS = "id metadata author { stats }"
@@ -156,3 +158,21 @@ async def test_stored_integers_at_the_64_bit_limits_are_sent_as_they_are(
         "min": -(2**63),
         "digits": "12345678901234567890",
     }
+
+
+async def test_stored_values_at_the_depth_limit_with_many_containers_are_sent_whole(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    entry = await make_entry(conn, await make_user(conn))
+    deep: Any = [1]
+    for _ in range(19):
+        deep = [deep]
+    stored = {"deep": deep[0], "many": [{"i": i, "tags": ["a"]} for i in range(100)]}
+    await conn.execute(
+        "UPDATE stream_entries SET metadata = $2::text::jsonb WHERE id = $1",
+        entry["id"],
+        json.dumps(stored),
+    )
+    body = await send(client, ENTRY, {"id": entry_gid(entry)})
+    assert "errors" not in body, body
+    assert body["data"]["entry"]["metadata"] == stored

@@ -3,7 +3,6 @@ statement bounded in time, and connections the server ended never used."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from db import jsonb
 from db.errors import stale_connection, unavailable
 
 T = TypeVar("T")
@@ -57,10 +57,11 @@ def capturing_statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
-    """Decode json/jsonb to Python objects (asyncpg returns them as str by default)."""
+    """Decode json/jsonb to Python objects (asyncpg returns them as str by default); a stored
+    value the response cannot carry decodes to jsonb.Unsendable, never an error."""
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(
-            type_name, schema="pg_catalog", encoder=json.dumps, decoder=json.loads
+            type_name, schema="pg_catalog", encoder=jsonb.encode, decoder=jsonb.decode
         )
 
 

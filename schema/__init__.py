@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from strawberry.scalars import JSON
+
+from schema.builtin_scalars import refuse_unusable_input
 from schema.deadline import Deadline
 from schema.entries import Entry
 from schema.errors import ErrorCodes, ResonanceSchema
+from schema.json_scalar import JSON_SCALAR
 from schema.limits import DocumentLimits, Limits
 from schema.mutations import Mutation
 from schema.query import Query
@@ -27,6 +31,7 @@ def build_schema(
     the client's rate budget cannot pay for (RATE_LIMITED), and ending queries and mutations
     that run past `deadline_seconds` (TIMEOUT); None is no such limit. Parsed and validated
     documents are cached by their text (schema/limits.py)."""
+    refuse_unusable_input()
     limits = Limits(
         max_depth=max_depth,
         max_aliases=max_aliases,
@@ -44,6 +49,7 @@ def build_schema(
         types=[Entry, User],
         extensions=extensions,  # type: ignore[arg-type]
         execution_context_class=SharedEventExecutor,
+        scalar_overrides={JSON: JSON_SCALAR},
     )
 
 

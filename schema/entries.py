@@ -14,6 +14,7 @@ from resolvers.ids import encode_id
 from resolvers.pagination import Page
 from schema.common import After, First, InteractionCounts, Node, PageInfo
 from schema.enums import EntryType, Privacy
+from schema.json_scalar import UNSENDABLE_RULE
 from schema.users import User, UserConnection
 
 Info = strawberry.Info[Context, None]
@@ -34,7 +35,9 @@ class Entry(Node):
     content: str = strawberry.field(description="The text, 1 to 10,000 characters.")
     privacy: Privacy = strawberry.field(description="Who may see it.")
     tags: list[str] = strawberry.field(description="Lower-case tags, up to 20.")
-    metadata: JSON | None = strawberry.field(description="Free-form JSON, up to 16 KiB.")
+    metadata: JSON | None = strawberry.field(
+        description=f"Free-form JSON, up to 16 KiB. {UNSENDABLE_RULE}"
+    )
     created_at: datetime = strawberry.field(description="When it was posted.")
     updated_at: datetime = strawberry.field(description="When it was last edited.")
     counts: InteractionCounts = strawberry.field(

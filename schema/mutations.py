@@ -13,9 +13,12 @@ from resolvers.context import Context
 from resolvers.ids import encode_id
 from schema.entries import Entry
 from schema.enums import EntryType, Privacy, db_value
+from schema.json_scalar import INPUT_RULES
 from schema.users import User
 
 Info = strawberry.Info[Context, None]
+
+METADATA_INPUT = f"Free-form JSON, up to 16 KiB: {INPUT_RULES}."
 
 
 def given(input_: object) -> dict[str, Any]:
@@ -68,9 +71,7 @@ class CreateEntryInput:
     tags: list[str] | None = strawberry.field(
         default=None, description="Up to 20 tags of 1-50 [a-z0-9_-]; stored lower-case."
     )
-    metadata: JSON | None = strawberry.field(
-        default=None, description="Free-form JSON, up to 16 KiB."
-    )
+    metadata: JSON | None = strawberry.field(default=None, description=METADATA_INPUT)
     parent_id: strawberry.ID | None = strawberry.field(
         default=None, description="Branch from this entry (a reply)."
     )
@@ -91,7 +92,8 @@ class UpdateEntryInput:
         default=strawberry.UNSET, description="Replaces the tags; null clears them."
     )
     metadata: JSON | None = strawberry.field(
-        default=strawberry.UNSET, description="Replaces the metadata; null clears it."
+        default=strawberry.UNSET,
+        description=f"Replaces the metadata; null clears it. {METADATA_INPUT}",
     )
 
 

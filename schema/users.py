@@ -15,6 +15,7 @@ from resolvers.ids import encode_id
 from resolvers.pagination import Page
 from schema.common import After, First, Node, PageInfo
 from schema.enums import Role
+from schema.json_scalar import UNSENDABLE_RULE
 
 if TYPE_CHECKING:
     from schema.entries import EntryConnection
@@ -36,7 +37,9 @@ class User(Node):
     location: str | None = strawberry.field(description="Where the user is, in their words.")
     avatar: str | None = strawberry.field(description="The address of the user's picture.")
     role: Role = strawberry.field(description="USER, or ADMIN for an administrator.")
-    stats: JSON | None = strawberry.field(description="Free-form profile statistics.")
+    stats: JSON | None = strawberry.field(
+        description=f"Free-form profile statistics. {UNSENDABLE_RULE}"
+    )
     follower_count: int = strawberry.field(description="How many users follow this user.")
     following_count: int = strawberry.field(description="How many users this user follows.")
     created_at: datetime = strawberry.field(description="When the profile was created.")

@@ -6,19 +6,30 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from math import ceil
 from typing import Any
 
 import httpx
 import pytest
 
 from db.pool import counting_statements
+from schema.limits import PARSE_BYTES_PER_UNIT
 from schema.rate_budget import LocalRateBudget
 from server.app import create_app
 from server.rate_budget import RedisRateBudget, rate_budget
 from server.settings import Settings, load_settings
-from tests.graphql import token_for
+from tests.graphql import error_codes, token_for
 
 PAGE_OF_30 = "{ entries(first: 30) { nodes { id } } }"
+
+
+def parsing(document: str) -> int:
+    """What a document not seen before is charged for its parsing."""
+    return ceil(len(document) / PARSE_BYTES_PER_UNIT)
+
+
+# A budget for parsing PAGE_OF_30 once and running it once.
+ONE_PAGE = parsing(PAGE_OF_30) + 30
 
 
 @asynccontextmanager
@@ -47,14 +58,15 @@ async def test_a_client_over_its_budget_gets_429_with_retry_after(settings: Sett
             assert response.status_code == 200
             assert "errors" not in response.json()
         refused = await ask(client)
+    assert parsing(PAGE_OF_30) == 4
     assert refused.status_code == 429
     body = refused.json()
     assert body["data"] is None
     [error] = body["errors"]
     extensions = error["extensions"]
-    # 10 left of 100, refilled at 100 a minute: 12 s until 30 are there again (or a little
-    # less, as time passed since).
-    assert 1 <= extensions["retryAfter"] <= 12
+    # 100 - 4 (parsing) - 3 x 30 leaves 6, refilled at 100 a minute: 14.4 s until 30 are
+    # there again (or a little less, as time passed since).
+    assert 1 <= extensions["retryAfter"] <= 15
     assert refused.headers["Retry-After"] == str(extensions["retryAfter"])
     assert extensions == {
         "code": "RATE_LIMITED",
@@ -67,7 +79,7 @@ async def test_a_client_over_its_budget_gets_429_with_retry_after(settings: Sett
 
 
 async def test_a_refused_operation_runs_no_sql(settings: Settings) -> None:
-    async with app_client(settings, max_cost_per_minute=30) as client:
+    async with app_client(settings, max_cost_per_minute=ONE_PAGE) as client:
         assert (await ask(client)).status_code == 200
         with counting_statements() as statements:
             assert (await ask(client)).status_code == 429
@@ -75,13 +87,13 @@ async def test_a_refused_operation_runs_no_sql(settings: Settings) -> None:
 
 
 async def test_each_viewer_and_each_address_has_its_own_budget(settings: Settings) -> None:
-    async with app_client(settings, max_cost_per_minute=30) as client:
+    async with app_client(settings, max_cost_per_minute=ONE_PAGE) as client:
         assert (await ask(client)).status_code == 200
         assert (await ask(client)).status_code == 429
         viewer = token_for(uuid.uuid4())
-        assert (await ask(client, token=viewer)).status_code == 200
+        assert (await ask(client, token=viewer)).status_code == 200  # parsed already
         assert (await ask(client, token=viewer)).status_code == 429
-    async with app_client(settings, address="10.0.0.2", max_cost_per_minute=30) as client:
+    async with app_client(settings, address="10.0.0.2", max_cost_per_minute=ONE_PAGE) as client:
         assert (await ask(client)).status_code == 200
 
 
@@ -100,12 +112,30 @@ async def test_an_operation_costing_more_than_a_minutes_budget_is_refused_for_it
     }
 
 
-async def test_refused_documents_cost_nothing(settings: Settings) -> None:
-    async with app_client(settings, max_cost_per_minute=30) as client:
+async def test_refused_documents_cost_only_their_parsing_once(settings: Settings) -> None:
+    invalid, too_costly = "{ nope }", PAGE_OF_30.replace("30", "100")
+    budget = parsing(invalid) + parsing(too_costly) + ONE_PAGE
+    async with app_client(settings, max_cost_per_minute=budget) as client:
         for _ in range(5):
-            assert (await ask(client, "{ nope }")).status_code == 200
-            assert (await ask(client, PAGE_OF_30.replace("30", "31"))).status_code == 200
+            assert error_codes((await ask(client, invalid)).json()) == ["BAD_USER_INPUT"]
+            assert error_codes((await ask(client, too_costly)).json()) == ["BAD_USER_INPUT"]
         assert "errors" not in (await ask(client)).json()
+
+
+async def test_new_documents_are_charged_their_parsing_before_it_starts(
+    settings: Settings,
+) -> None:
+    """A client sending ever new documents (valid or not) spends its budget on parsing
+    them, and is refused before the server parses the next."""
+    async with app_client(settings, max_cost_per_minute=100) as client:
+        answers = [await ask(client, f"{{ nope{i:03} }}") for i in range(100)]
+    refused = [answer for answer in answers if answer.status_code == 429]
+    # "{ nopeNNN }" is 11 bytes: 2 units each, so the 51st is refused.
+    assert len(refused) == 50
+    [error] = refused[0].json()["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["cost"] == 2
+    assert "parsing this new document costs 2" in error["message"]
 
 
 class Clock:

@@ -19,7 +19,7 @@ import redis.asyncio as redis
 from server import rate_budget
 from server.rate_budget import RedisRateBudget
 from server.settings import Settings
-from tests.api.test_rate_budget import app_client, ask
+from tests.api.test_rate_budget import ONE_PAGE, PAGE_OF_30, app_client, ask, parsing
 from tests.conftest import free_port
 from tests.graphql import token_for
 
@@ -36,9 +36,11 @@ async def budget() -> AsyncIterator[RedisRateBudget]:
 
 async def test_two_instances_share_one_budget(settings: Settings) -> None:
     viewer = token_for(uuid.uuid4())
+    # Each instance parses the page once; two pages, then nothing left.
+    budget = 2 * parsing(PAGE_OF_30) + 60
     async with (
-        app_client(settings, redis_url=REDIS_URL, max_cost_per_minute=60) as first,
-        app_client(settings, redis_url=REDIS_URL, max_cost_per_minute=60) as second,
+        app_client(settings, redis_url=REDIS_URL, max_cost_per_minute=budget) as first,
+        app_client(settings, redis_url=REDIS_URL, max_cost_per_minute=budget) as second,
     ):
         assert (await ask(first, token=viewer)).status_code == 200
         assert (await ask(second, token=viewer)).status_code == 200
@@ -76,7 +78,8 @@ async def test_when_redis_cannot_be_reached_the_api_serves_and_says_so(
 ) -> None:
     nowhere = f"redis://127.0.0.1:{free_port()}/0"
     caplog.set_level(logging.WARNING, logger="resonance.rate_budget")
-    async with app_client(settings, redis_url=nowhere, max_cost_per_minute=60) as client:
+    budget = ONE_PAGE + 30  # parsing the page once, then two pages
+    async with app_client(settings, redis_url=nowhere, max_cost_per_minute=budget) as client:
         assert "errors" not in (await ask(client)).json()
         assert (await ask(client)).status_code == 200
         # Still bounded meanwhile, by the process's own buckets.

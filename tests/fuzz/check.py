@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+from hypothesis import event
 
 from tests.fuzz.server import HEALTH_SECONDS, REQUEST_SECONDS, FuzzServer
 
@@ -47,8 +48,18 @@ def sound_response(response: httpx.Response, context: str) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise AssertionError(f"{context}: not JSON: {response.text[:500]!r}") from None
     sound_body(body, context)
+    event(outcome(body))
     result: dict[str, Any] = body
     return result
+
+
+def outcome(body: dict[str, Any]) -> str:
+    """What kind of answer it was, for Hypothesis' statistics (--hypothesis-show-statistics):
+    a fuzz that only ever hits validation errors would test little."""
+    errors = body.get("errors") or []
+    codes = sorted({(e.get("extensions") or {}).get("code", "?") for e in errors})
+    ran = "data" if body.get("data") else "no data"
+    return f"{ran}, errors: {','.join(codes) or 'none'}"
 
 
 def server_sound(server: FuzzServer) -> None:

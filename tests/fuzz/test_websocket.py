@@ -23,7 +23,7 @@ from tests.fuzz.test_http import fuzz
 SCHEMA = served_schema._schema
 # Close codes a server may end a connection with: normal, going away, too big, and the
 # protocols' own 44xx codes. 1006 (no close frame) and 1011 (internal error) are failures.
-CLOSE_CODES = {1000, 1001, 1009, 4400, 4401, 4403, 4408, 4409, 4429}
+CLOSE_CODES = {1000, 1001, 1009, 4400, 4401, 4403, 4406, 4408, 4409, 4429}
 # How long to listen after the last frame sent.
 LISTEN_SECONDS = 0.3
 

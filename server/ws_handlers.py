@@ -26,7 +26,7 @@ from graphql import GraphQLError, GraphQLFormattedError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
-from strawberry.http.exceptions import NonTextMessageReceived, WebSocketDisconnected
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
 from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws import handlers as transport
@@ -67,9 +67,16 @@ class MessageReader(ASGIWebSocketAdapter):
     ) -> AsyncGenerator[object, None]:
         try:
             while self.ws.application_state != WebSocketState.DISCONNECTED:
-                yield ws_messages.decode(await self.ws.receive_text(), self.max_bytes)
-        except KeyError as error:  # a binary frame
-            raise NonTextMessageReceived from error
+                frame = await self.ws.receive()
+                if frame["type"] == "websocket.disconnect":
+                    return
+                text = frame.get("text")
+                if text is None:  # a binary frame: 4400 in both protocols, like any malformed
+                    yield ws_messages.Malformed(
+                        ws_messages.INVALID_MESSAGE, "a message must be a text frame"
+                    )
+                    return
+                yield ws_messages.decode(text, self.max_bytes)
         except WebSocketDisconnect:
             pass
 

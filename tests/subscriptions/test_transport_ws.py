@@ -116,7 +116,8 @@ async def test_an_unknown_operation_name_is_bad_user_input(
     assert "B" in errors[0]["message"]
 
 
-MALFORMED = {
+MALFORMED: dict[str, str | bytes | None] = {
+    "a binary frame": b'{"type": "ping"}',
     "a JSON array": "[1, 2]",
     "a string": '"connection_init"',
     "not JSON": "{type: subscribe}",
@@ -131,7 +132,7 @@ MALFORMED = {
 }
 
 
-def malformed(case: str, protocol: str) -> str:
+def malformed(case: str, protocol: str) -> str | bytes:
     if case == "a non-string query":
         return operation(protocol, 42)
     if case == "variables that are a list":

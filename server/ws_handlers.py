@@ -201,6 +201,8 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
             await super()._send_result_stream(operation, result_source)
         except transport._OperationStreamClosed:
             raise
+        except WebSocketDisconnected:  # closed meanwhile (a malformed message, say)
+            raise transport._OperationStreamClosed from None
         except Exception as error:  # a parse error raised by an extension's hook, say
             payload = [coded(self.schema, error)]
             await operation.send_operation_message(
@@ -277,13 +279,16 @@ class LegacyWSHandler(_ConnectionRules, BaseGraphQLWSHandler[Context, None]):
                         return
                     # Incremental delivery (@defer) is off: every result is a whole one.
                     await self.send_data_message(cast(ExecutionResult, result), operation_id)
+            except WebSocketDisconnected:  # closed meanwhile: nobody to tell
+                return
             except Exception as failure:
                 error = coded(self.schema, failure)
                 await self.send_message({"type": "error", "id": operation_id, "payload": error})
                 return
             await self.send_message({"type": "complete", "id": operation_id})
         except asyncio.CancelledError:
-            await self.send_message({"type": "complete", "id": operation_id})
+            with suppress(WebSocketDisconnected):
+                await self.send_message({"type": "complete", "id": operation_id})
         finally:
             self.subscriptions.pop(operation_id, None)
             self.tasks.pop(operation_id, None)

@@ -43,8 +43,12 @@ FUZZ = settings(
 )
 
 
+# FUZZ_SCALE=10 runs ten times as many examples (a longer hunt than CI's two minutes).
+SCALE = float(os.environ.get("FUZZ_SCALE") or 1)
+
+
 def fuzz(examples: int) -> settings:
-    return settings(FUZZ, max_examples=examples)
+    return settings(FUZZ, max_examples=max(1, int(examples * SCALE)))
 
 
 @pytest.fixture(scope="module")

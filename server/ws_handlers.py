@@ -25,6 +25,7 @@ from typing import Any, cast
 from graphql import GraphQLError, GraphQLFormattedError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
@@ -50,7 +51,7 @@ from server.websocket import SocketContext
 
 logger = logging.getLogger("resonance.websocket")
 
-EXPIRED = 4403
+EXPIRED = REFUSED = 4403
 INIT_TIMEOUT = 4408
 # The most a close frame's reason may hold (RFC 6455: 125 bytes of payload, 2 for the code).
 MAX_REASON_BYTES = 123
@@ -239,9 +240,26 @@ class LegacyWSHandler(_ConnectionRules, BaseGraphQLWSHandler[Context, None]):
             await super().handle_message(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
-        if self.connection_acknowledged:
-            self._watch_expiry()
+        """Strawberry's, but a refused token closes with 4403 after `connection_error`, as
+        graphql-transport-ws does (Strawberry's 1011 says "internal error"). The payload is
+        an object or null: server/ws_messages.py closed the socket for anything else."""
+        payload = message.get("payload")
+        if isinstance(self.context, SocketContext):
+            self.context.connection_params = payload
+        try:
+            acknowledgement = await self.view.on_ws_connect(self.context)
+        except ConnectionRejectionError as rejection:
+            await self.send_message({"type": "connection_error", "payload": rejection.payload})
+            await self.websocket.close(REFUSED, "Forbidden")
+            return
+        if isinstance(acknowledgement, dict):
+            await self.send_message({"type": "connection_ack", "payload": acknowledgement})
+        else:
+            await self.send_message({"type": "connection_ack"})
+        self.connection_acknowledged = True
+        if self.keep_alive:
+            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
+        self._watch_expiry()
 
     async def handle_start(self, message: StartMessage) -> None:
         if self.connection_acknowledged and message["id"] not in self.tasks:

@@ -202,9 +202,8 @@ async def refused(ws: ClientConnection, protocol: str) -> dict[str, Any]:
                 seen["payload"] = message["payload"]
     except ConnectionClosed as closed:
         seen["code"] = closed.rcvd.code if closed.rcvd else None
-    if protocol == TRANSPORT_WS:
-        assert seen.get("code") == 4403, seen
-    else:
+    assert seen.get("code") == 4403, seen
+    if protocol != TRANSPORT_WS:
         assert seen.get("payload", {}).get("code") == "UNAUTHENTICATED", seen
     return seen
 

@@ -26,6 +26,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
+    Undefined,
     get_named_type,
     is_leaf_type,
     is_non_null_type,
@@ -205,24 +206,37 @@ def _name_like(key: str) -> str:
     return cleaned if cleaned and not cleaned[0].isdigit() else "k" + cleaned
 
 
+# Plain values a well-behaved client sends, for documents meant to run.
+plain_text = st.text(alphabet="abcdefghij_ XYZ", min_size=1, max_size=12)
+plain_json = st.dictionaries(st.sampled_from(["mood", "place", "n"]), st.integers(0, 9), max_size=3)
+
+
 @dataclass
 class Builder:
-    """Draws one document; collects the variables and fragments it defines on the way."""
+    """Draws one document; collects the variables and fragments it defines on the way.
+
+    A chaotic document has arguments of the wrong kind, unknown arguments and directives,
+    clashing fields and hostile values; a plain one (`chaos` False) is meant to run: every
+    value of its argument's type, each field named once per selection and those of named
+    fragments under aliases of their own (so no two clash).
+    """
 
     draw: st.DrawFn
     schema: GraphQLSchema
     known: Known
+    chaos: bool = True
     variables: dict[str, tuple[str, Any]] = field(default_factory=dict)
     fragments: list[str] = field(default_factory=list)
     # Fields left to draw: keeps documents within what a request body may hold.
     budget: int = 60
+    aliases: int = 0
+    in_fragment: int = 0
 
     def value(self, type_: GraphQLInputType, depth: int = 0) -> str:
-        """A literal for an argument of `type_`: mostly of the right kind, sometimes not,
-        sometimes a variable."""
+        """A literal for an argument of `type_` (sometimes a variable instead)."""
         if self.draw(st.integers(0, 9)) == 0:
             return self.variable(type_)
-        if self.draw(st.integers(0, 7)) == 0:  # a literal of the wrong kind
+        if self.chaos and self.draw(st.integers(0, 7)) == 0:  # a literal of the wrong kind
             return self.draw(st.sampled_from(['"x"', "1", "1.5", "true", "null", "[]", "{}", "X"]))
         nullable = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if isinstance(nullable, GraphQLList):
@@ -232,7 +246,7 @@ class Builder:
             )
         named = get_named_type(nullable)
         if isinstance(named, GraphQLEnumType):
-            return self.draw(st.sampled_from([*map(str, named.values), "NOPE"]))
+            return self.draw(st.sampled_from([*map(str, named.values), *["NOPE"] * self.chaos]))
         if isinstance(named, GraphQLInputObjectType):
             fields = [
                 f"{name}: {self.value(f.type, depth + 1)}"
@@ -240,7 +254,25 @@ class Builder:
                 if is_non_null_type(f.type) or self.draw(st.booleans())
             ]
             return "{" + ", ".join(fields) + "}"
+        if not self.chaos:
+            return self.plain_literal(named)
         return self.scalar_literal(named)
+
+    def plain_literal(self, named: GraphQLNamedType) -> str:
+        value = self.draw(self.plain_value(named))
+        return literal_of(value) if named.name in ("Int", "Boolean", "JSON") else json.dumps(value)
+
+    def plain_value(self, named: GraphQLNamedType) -> st.SearchStrategy[Any]:
+        real_ids = [encode_id("Entry", i) for i in self.known.entry_ids] + [
+            encode_id("User", u) for u in self.known.user_ids
+        ]
+        return {
+            "ID": st.sampled_from(real_ids or ["RW50cnk6MQ=="]),
+            "Int": st.integers(0, 8),
+            "Boolean": st.booleans(),
+            "JSON": plain_json,
+            "String": st.one_of(plain_text, st.sampled_from(list(self.known.cursors) or ["x"])),
+        }.get(named.name, plain_text)
 
     def scalar_literal(self, named: GraphQLNamedType) -> str:
         name = named.name
@@ -271,6 +303,8 @@ class Builder:
         return f"${name}"
 
     def variable_value(self, type_: GraphQLInputType) -> st.SearchStrategy[Any]:
+        if not self.chaos:
+            return self.plain_variable(type_)
         named = get_named_type(type_)
         likely: st.SearchStrategy[Any]
         if named.name == "ID":
@@ -285,6 +319,29 @@ class Builder:
             likely = json_values
         return st.one_of(likely, json_values)
 
+    def plain_variable(self, type_: GraphQLInputType) -> st.SearchStrategy[Any]:
+        """A value of `type_` as JSON, as a client's variables hold it."""
+        nullable = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if isinstance(nullable, GraphQLList):
+            return st.lists(self.plain_variable(nullable.of_type), max_size=3)
+        named = get_named_type(nullable)
+        if isinstance(named, GraphQLEnumType):
+            return st.sampled_from(list(map(str, named.values)))
+        if isinstance(named, GraphQLInputObjectType):
+            return st.fixed_dictionaries(
+                {
+                    n: self.plain_variable(f.type)
+                    for n, f in named.fields.items()
+                    if is_non_null_type(f.type)
+                },
+                optional={
+                    n: self.plain_variable(f.type)
+                    for n, f in named.fields.items()
+                    if not is_non_null_type(f.type)
+                },
+            )
+        return self.plain_value(named)
+
     def selection(self, type_: GraphQLNamedType, depth: int) -> str:
         """A selection set on an object, interface or union type."""
         parts: list[str] = []
@@ -294,7 +351,9 @@ class Builder:
             return "{ __typename " + " ".join(parts) + " }"
         assert isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType))
         names = sorted(type_.fields)
-        chosen = self.draw(st.lists(st.sampled_from(names), min_size=1, max_size=4))
+        # A plain document names each field once per selection: no two can clash.
+        unique = not self.chaos
+        chosen = self.draw(st.lists(st.sampled_from(names), min_size=1, max_size=4, unique=unique))
         for name in chosen:
             self.budget -= 1
             parts.append(self.field(name, type_.fields[name], depth if self.budget > 0 else 0))
@@ -306,28 +365,35 @@ class Builder:
         if depth > 0 and self.budget > 0 and self.draw(st.integers(0, 5)) == 0:
             fragment = f"F{len(self.fragments)}"
             self.fragments.append("")  # reserve the name before recursing
+            self.in_fragment += 1
             body = self.selection(type_, depth - 1)
+            self.in_fragment -= 1
             self.fragments[int(fragment[1:])] = f"fragment {fragment} on {type_.name} {body}"
             parts.append(f"...{fragment}")
         return "{ " + " ".join(parts) + " }"
 
     def field(self, name: str, definition: GraphQLField, depth: int) -> str:
-        alias = f"a{self.draw(st.integers(0, 99))}: " if self.draw(st.integers(0, 5)) == 0 else ""
+        if not self.chaos and self.in_fragment:  # may meet its siblings' fields: a key of its own
+            self.aliases += 1
+            alias = f"f{self.aliases}: "
+        elif not self.chaos:
+            alias = ""
+        elif self.draw(st.integers(0, 5)) == 0:
+            alias = f"a{self.draw(st.integers(0, 99))}: "
+        else:
+            alias = ""
         args = [
             f"{arg_name}: {self.value(arg.type)}"
             for arg_name, arg in definition.args.items()
-            if (is_non_null_type(arg.type) and arg.default_value is None)
+            if (is_non_null_type(arg.type) and arg.default_value is Undefined)
             or self.draw(st.booleans())
         ]
-        if self.draw(st.integers(0, 30)) == 0:
+        if self.chaos and self.draw(st.integers(0, 30)) == 0:
             args.append("nope: 1")
         directive = ""
         if self.draw(st.integers(0, 8)) == 0:
-            directive = self.draw(
-                st.sampled_from(
-                    [" @include(if: true)", " @skip(if: false)", " @skip(if: true)", " @nope"]
-                )
-            )
+            directives = [" @include(if: true)", " @skip(if: false)", " @skip(if: true)"]
+            directive = self.draw(st.sampled_from([*directives, *[" @nope"] * self.chaos]))
         head = alias + name + (f"({', '.join(args)})" if args else "") + directive
         named = get_named_type(definition.type)
         if is_leaf_type(named):
@@ -346,10 +412,12 @@ class Builder:
 @st.composite
 def operations(draw: st.DrawFn, schema: GraphQLSchema, known: Known) -> tuple[str, dict[str, Any]]:
     """(document, variables): a query, mutation or subscription over the whole schema."""
-    kinds = [("query", schema.query_type), ("mutation", schema.mutation_type)]
-    kinds.append(("subscription", schema.subscription_type))
+    chaos = draw(st.booleans())
+    kinds = [("query", schema.query_type)] * 2 + [("mutation", schema.mutation_type)]
+    if chaos:  # over HTTP, refused for the protocol: never runs
+        kinds.append(("subscription", schema.subscription_type))
     keyword, root = draw(st.sampled_from([(k, r) for k, r in kinds if r is not None]))
-    builder = Builder(draw, schema, known)
+    builder = Builder(draw, schema, known, chaos)
     document = builder.document(root, keyword)
     return document, {name: value for name, (_, value) in builder.variables.items()}
 

@@ -83,7 +83,8 @@ def stop_group(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
 class Served:
     """`python -m server` (what `make run` runs) on the test database."""
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, log: Path, **settings: str) -> None:
+        """`settings`: more environment variables (MAX_COST_PER_MINUTE="0", say)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -95,6 +96,7 @@ class Served:
             "PORT": str(self.port),
             "TRENDING_REFRESH_SECONDS": "3600",
             "CORS_ORIGINS": CORS_ORIGIN,
+            **settings,
         }
         with log.open("wb") as out:
             self.process = subprocess.Popen(

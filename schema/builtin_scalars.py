@@ -18,15 +18,23 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    SKIP,
+    ArgumentNode,
     ConstValueNode,
     GraphQLError,
     GraphQLID,
+    GraphQLInputType,
     GraphQLInt,
     GraphQLScalarInputLiteralCoercer,
     GraphQLScalarInputValueCoercer,
     GraphQLString,
     IntValueNode,
+    ValueNode,
+    ValuesOfCorrectTypeRule,
+    VariableDefinitionNode,
+    VisitorAction,
 )
+from graphql.utilities.validate_input_value import validate_input_literal
 
 from db.storable import text_problem
 
@@ -93,3 +101,37 @@ def _short_int_literal(
         return coerce(node)
 
     return coerce_input_literal
+
+
+class ValuesNamingTheirArgument(ValuesOfCorrectTypeRule):
+    """graphql-core's rule for literal values, its errors naming the argument and the path
+    inside it as a variable's do (`Argument 'input' has invalid value at .content: String
+    cannot hold a NUL character (U+0000).`): graphql-core reports a literal's error bare."""
+
+    where = "a value"
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        self.where = f"argument '{node.name.value}'"
+
+    def enter_variable_definition(self, node: VariableDefinitionNode, *_args: Any) -> None:
+        self.where = f"the default value of '${node.variable.name.value}'"
+
+    def is_valid_value_node(
+        self, node: ValueNode, input_type: GraphQLInputType | None
+    ) -> VisitorAction:
+        if input_type is None:
+            return SKIP
+        where = self.where
+
+        def on_error(error: GraphQLError, path: list[str | int]) -> None:
+            inside = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+            at = f" at {inside}" if inside else ""
+            message = f"{where[0].upper()}{where[1:]} has invalid value{at}: {error.message}"
+            self.report_error(
+                GraphQLError(message, error.nodes, original_error=error.original_error)
+            )
+
+        validate_input_literal(
+            node, input_type, on_error, None, None, self.context.hide_suggestions
+        )
+        return SKIP

@@ -15,7 +15,7 @@ documents, the introspection query), so ours is 20k.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,13 +182,3 @@ class BoundedOverlappingFields(OverlappingFieldsCanBeMergedRule):
                 message,
                 original_error=BadUserInput(message, limit="validation", max=OVERLAP_BUDGET),
             ) from None
-
-
-def with_bounded_overlaps(
-    rules: Iterable[type[ValidationRule]],
-) -> tuple[type[ValidationRule], ...]:
-    """`rules` with graphql-core's overlap rule replaced by ours."""
-    return tuple(
-        BoundedOverlappingFields if rule is OverlappingFieldsCanBeMergedRule else rule
-        for rule in rules
-    )

@@ -15,17 +15,30 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from math import ceil
 
-from graphql import GraphQLError, validate
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    OverlappingFieldsCanBeMergedRule,
+    ValuesOfCorrectTypeRule,
+    validate,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from resolvers.errors import BadUserInput, RateLimited
+from schema.builtin_scalars import ValuesNamingTheirArgument
 from schema.cost import CostModel
 from schema.document_cache import DocumentCache, Prepared
-from schema.document_limits import depth_and_alias_rule, limit_error, with_bounded_overlaps
+from schema.document_limits import BoundedOverlappingFields, depth_and_alias_rule, limit_error
 from schema.rate_budget import RateBudget, client_of
 
+# graphql-core's rules that ours replace: the overlap check within a budget, and literal values
+# whose errors name their argument.
+REPLACED: dict[type[ASTValidationRule], type[ASTValidationRule]] = {
+    OverlappingFieldsCanBeMergedRule: BoundedOverlappingFields,
+    ValuesOfCorrectTypeRule: ValuesNamingTheirArgument,
+}
 # Validation errors reported for one document at most: each error's location is found by
 # scanning the text, so a hundred of them on a 100 KB document cost 0.1 s.
 MAX_VALIDATION_ERRORS = 20
@@ -151,7 +164,7 @@ class DocumentLimits(SchemaExtension):
             schema,
             prepared.document,
             (
-                *with_bounded_overlaps(rules),
+                *(REPLACED.get(rule, rule) for rule in rules),
                 limits.rule,
                 MaybeNullValidationRule,
                 OneOfInputValidationRule,

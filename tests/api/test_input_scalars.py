@@ -167,7 +167,10 @@ async def test_a_nul_in_a_string_literal_is_bad_user_input_at_the_literal(
 
     error = only_error(body)
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "NUL character (U+0000)" in error["message"]
+    assert error["message"] == (
+        "Argument 'input' has invalid value at .content:"
+        " String cannot hold a NUL character (U+0000)."
+    )
     assert error["locations"] == [{"line": 2, "column": 32}]
     assert await conn.fetchval("SELECT count(*) FROM stream_entries") == 0
 
@@ -175,6 +178,17 @@ async def test_a_nul_in_a_string_literal_is_bad_user_input_at_the_literal(
 async def test_a_nul_in_an_id_literal_is_bad_user_input(client: httpx.AsyncClient) -> None:
     body = await send(client, '{ entry(id: "\\u0000") { id } }')
     assert only_error(body)["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_bad_literal_inside_a_list_names_the_argument_and_the_place(
+    client: httpx.AsyncClient,
+) -> None:
+    document = 'mutation { createEntry(input: {content: "x", tags: ["a", "b\\u0000"]}) { id } }'
+    body = await send(client, document)
+    assert only_error(body)["message"] == (
+        "Argument 'input' has invalid value at .tags[1]:"
+        " String cannot hold a NUL character (U+0000)."
+    )
 
 
 async def test_a_lone_surrogate_escape_in_a_literal_is_bad_user_input(

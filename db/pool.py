@@ -3,6 +3,7 @@ statement bounded in time, and connections the server ended never used."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -129,6 +130,21 @@ class _OutageInALine(logging.Filter):
 
 _ASYNCPG_POOL_LOG = logging.getLogger("asyncpg.pool")
 _ASYNCPG_POOL_LOG.addFilter(_OutageInALine())
+logger = logging.getLogger("resonance.pool")
+
+# How long closing the pool waits for its connections to come back (requests still running
+# at shutdown, or a connection never released) before it terminates them.
+CLOSE_TIMEOUT_SECONDS = 10.0
+
+
+async def close_pool(pool: asyncpg.Pool, within: float = CLOSE_TIMEOUT_SECONDS) -> None:
+    """Close gracefully, or terminate what is still out after `within` seconds: asyncpg's own
+    close waits for every connection forever, so one never released would hang the shutdown."""
+    try:
+        await asyncio.wait_for(pool.close(), within)
+    except TimeoutError:
+        logger.warning("connections still in use after %g s: terminated", within)
+        pool.terminate()
 
 
 async def create_pool(

@@ -29,7 +29,7 @@ from strawberry.types.unset import UnsetType
 
 from db import migrate
 from db.listen import CountsBroker
-from db.pool import create_pool
+from db.pool import close_pool, create_pool
 from resolvers.context import Context
 from resolvers.errors import ApiError
 from resolvers.snapshots import Snapshots
@@ -245,7 +245,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             refresher.cancel()
             await asyncio.gather(refresher, return_exceptions=True)
             await broker.stop()
-            await pool.close()
+            await close_pool(pool)
             if isinstance(shared_budget, RedisRateBudget):
                 await shared_budget.aclose()
 

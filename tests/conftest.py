@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql
 
 from db.migrate import apply_all
-from db.pool import connect, create_pool
+from db.pool import close_pool, connect, create_pool
 from server.app import create_app
 from server.settings import DEFAULT_DATABASE_URL, Settings
 
@@ -82,7 +82,7 @@ def database_url() -> Iterator[str]:
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_url, min_size=1, max_size=40)
     yield pool
-    await pool.close()
+    await close_pool(pool)
 
 
 @pytest.fixture

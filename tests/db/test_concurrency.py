@@ -11,10 +11,8 @@ from functools import partial
 
 import asyncpg
 
-from db import interactions
-from db.entries import delete_entry, insert_entry
+from db import unchecked
 from db.reconcile import find_drift
-from db.users import delete_user
 from tests.factories import make_entry, make_user
 
 CONNECTIONS = 16
@@ -57,31 +55,33 @@ def _random_operation(
     target = rng.choice(rows.hot + rows.branches[-20:])
     kind = rng.randrange(12)
     if kind == 0:
-        return partial(interactions.resonate, conn, user_id=user, entry_id=target)
+        return partial(unchecked.insert_resonance, conn, user_id=user, entry_id=target)
     if kind == 1:
-        return partial(interactions.unresonate, conn, user_id=user, entry_id=target)
+        return partial(unchecked.delete_resonance, conn, user_id=user, entry_id=target)
     if kind == 2:
-        return partial(interactions.amplify, conn, user_id=user, entry_id=target)
+        return partial(unchecked.insert_amplification, conn, user_id=user, entry_id=target)
     if kind == 3:
-        return partial(interactions.unamplify, conn, user_id=user, entry_id=target)
+        return partial(unchecked.delete_amplification, conn, user_id=user, entry_id=target)
     if kind in (5, 6):
-        return partial(interactions.follow, conn, follower_id=user, followed_id=other)
+        return partial(unchecked.insert_follow, conn, follower_id=user, followed_id=other)
     if kind == 7:
-        return partial(interactions.unfollow, conn, follower_id=user, followed_id=other)
+        return partial(unchecked.delete_follow, conn, follower_id=user, followed_id=other)
     if kind in (8, 9):
 
         async def branch() -> None:
-            row = await insert_entry(conn, user_id=user, content="reply", parent_id=target)
+            row = await unchecked.insert_entry(
+                conn, user_id=user, content="reply", parent_id=target
+            )
             rows.branches.append(row["id"])
 
         return branch
     if kind == 10 and rows.branches:
         victim = rows.branches.pop(rng.randrange(len(rows.branches)))
-        return partial(delete_entry, conn, victim)
+        return partial(unchecked.delete_entry_row, conn, victim)
     if kind == 11 and rows.doomed and rng.random() < 0.05:
         gone = rows.doomed.pop(rng.randrange(len(rows.doomed)))
-        return partial(delete_user, conn, gone)
-    return partial(interactions.share, conn, entry_id=target)
+        return partial(unchecked.delete_user, conn, gone)
+    return partial(unchecked.record_share, conn, entry_id=target)
 
 
 async def _worker(

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from strawberry.types import ExecutionResult
 
-from db import interactions
+from db import unchecked
 from db.counts import Counts
 from db.listen import ENTRY_COUNTS, CountsBroker, Mailbox
 from db.pool import counting_statements, create_pool
@@ -85,7 +85,7 @@ async def test_a_slow_subscriber_gets_the_newest_counts_once_and_never_older_one
         assert (await anext(events))["resonance_count"] == 0
         with broker.subscribe(ENTRY_COUNTS, str(entry["id"])) as probe:
             for fan in fans[:5]:
-                await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+                await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
             await wait_for_version(probe, 5)
         assert broker.subscriber_count() == 1
         # Five changes while the subscriber was not reading: it is owed the last one only.
@@ -112,7 +112,7 @@ async def test_a_slow_subscriber_gets_the_newest_counts_once_and_never_older_one
 
             await eventually(snapshot_read)
         assert not following.done()
-        await interactions.resonate(conn, user_id=fans[5]["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=fans[5]["id"], entry_id=entry["id"])
         assert (await following)["resonance_count"] == 6
 
     await events.aclose()
@@ -179,7 +179,7 @@ async def test_a_listen_connection_that_stops_answering_is_replaced(
     entry = await make_entry(conn, author)
     try:
         with broker.subscribe(ENTRY_COUNTS, str(entry["id"])) as mailbox:
-            await interactions.share(conn, entry_id=entry["id"])
+            await unchecked.record_share(conn, entry_id=entry["id"])
             await wait_for_version(mailbox, 1)
     finally:
         await broker.stop()

@@ -49,34 +49,12 @@ async def insert_user(
     return row
 
 
-# The users whose counts the cascade changes: those the user follows and those following it.
-_NEIGHBOURS = """
-SELECT id FROM users WHERE id IN (
-    SELECT followed_id FROM user_follows WHERE follower_id = $1
-    UNION SELECT follower_id FROM user_follows WHERE followed_id = $1
-) AND id {side} $1
-ORDER BY id
-FOR NO KEY UPDATE
-"""
-_NEIGHBOURS_BELOW = _NEIGHBOURS.format(side="<")
-_NEIGHBOURS_ABOVE = _NEIGHBOURS.format(side=">")
-
-
 async def delete_user(conn: asyncpg.Connection, user_id: UUID) -> bool:
-    """Delete a user and, by cascade, all the user made and did.
-
-    The cascade updates the follow counts of every user it follows or is followed by. Those
-    rows, and the user's own, are locked first, in id order, the order the follow trigger
-    locks its two rows in: a follow or unfollow running meanwhile waits instead of
-    deadlocking. The user's own row gets the lock a delete takes, the others the lock of a
-    counts update (which lets inserts that only reference them through a key go on).
-    """
-    async with conn.transaction():
-        await conn.execute(_NEIGHBOURS_BELOW, user_id)
-        await conn.execute("SELECT FROM users WHERE id = $1 FOR UPDATE", user_id)
-        await conn.execute(_NEIGHBOURS_ABOVE, user_id)
-        status: str = await conn.execute("DELETE FROM users WHERE id = $1", user_id)
-    return status == "DELETE 1"
+    """Delete a user and, by cascade, all the user made and did, through delete_user() (0009),
+    which locks the user and its follow neighbours in id order first, so a follow or unfollow
+    running meanwhile waits instead of deadlocking."""
+    deleted: bool = await conn.fetchval("SELECT delete_user($1)", user_id)
+    return deleted
 
 
 async def insert_entry(

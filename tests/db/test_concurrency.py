@@ -140,3 +140,47 @@ async def test_counters_equal_the_rows_after_thousands_of_concurrent_operations(
         hot,
     )
     assert busy >= 1
+
+
+_WAITING_FOR = "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1"
+
+
+async def _waiting_on_a_lock(conn: asyncpg.Connection, pid: int) -> None:
+    """Return once backend `pid` waits for a lock (bounded: a hang fails the test)."""
+    async with asyncio.timeout(10):
+        while await conn.fetchval(_WAITING_FOR, pid) != "Lock":  # noqa: ASYNC110 (another backend)
+            await asyncio.sleep(0.01)
+
+
+async def test_deleting_a_user_locks_its_neighbours_below_it_before_the_user_itself(
+    conn: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    """The order the follow trigger locks in: an unfollow holding the lower of its two users
+    and waiting for the higher must not find the higher already locked by the delete."""
+    await make_user(conn)
+    await make_user(conn)
+    low, high = await conn.fetchval("SELECT array_agg(id ORDER BY id) FROM users")
+    await unchecked.insert_follow(conn, follower_id=high, followed_id=low)
+
+    async with pool.acquire() as holder, pool.acquire() as deleter:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("SELECT FROM users WHERE id = $1 FOR NO KEY UPDATE", low)
+        deleting = asyncio.create_task(unchecked.delete_user(deleter, high))
+        try:
+            await _waiting_on_a_lock(conn, deleter.get_server_pid())
+            # The delete waits for the lower neighbour and has not locked the user yet.
+            await conn.execute("SELECT FROM users WHERE id = $1 FOR KEY SHARE NOWAIT", high)
+        finally:
+            await holding.commit()
+        async with asyncio.timeout(10):
+            assert await deleting
+
+    assert await conn.fetchval("SELECT array_agg(id) FROM users") == [low]
+    assert await find_drift(conn) == []
+
+
+async def test_deleting_a_user_who_does_not_exist_deletes_nothing(
+    conn: asyncpg.Connection,
+) -> None:
+    assert not await unchecked.delete_user(conn, uuid.uuid4())

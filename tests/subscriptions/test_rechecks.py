@@ -67,7 +67,7 @@ async def test_deleting_a_user_ends_the_subscriptions_to_their_counts_with_not_f
     async with AsyncExitStack() as stack:
         results = await subscribe(stack, broker, pool, USER_COUNTS, user_gid(user))
         await next_data(results)
-        await conn.execute("DELETE FROM users WHERE id = $1", user["id"])
+        assert await unchecked.delete_user(conn, user["id"])
         await assert_ends_not_found(results, "userId: no such user")
     assert broker.registry_size() == 0
 

@@ -33,16 +33,11 @@ def event_of(counts: Counts, make: Callable[[Counts], Event]) -> Event:
     return event
 
 
-def _broker(ctx: Context) -> CountsBroker:
-    """The process's broker, started by the app's lifespan."""
-    broker: CountsBroker = ctx.request.app.state.broker
-    return broker
-
-
-def _snapshots(ctx: Context) -> Snapshots:
-    """The process's snapshot loaders, made by the app's lifespan."""
-    snapshots: Snapshots = ctx.request.app.state.snapshots
-    return snapshots
+def _live(ctx: Context) -> tuple[CountsBroker, Snapshots]:
+    """The process's broker and snapshot loaders, which the app puts in every context."""
+    if ctx.broker is None or ctx.snapshots is None:
+        raise RuntimeError("a subscription needs the context's broker and snapshots")
+    return ctx.broker, ctx.snapshots
 
 
 def resolve_entry_counts(ctx: Context, entry_id: str) -> AsyncGenerator[Counts, None]:
@@ -50,9 +45,10 @@ def resolve_entry_counts(ctx: Context, entry_id: str) -> AsyncGenerator[Counts, 
     if ctx.auth_error is not None:
         raise ctx.auth_error
     pk = entry_pk(entry_id, "entryId")
+    broker, snapshots = _live(ctx)
     return _follow(
-        _broker(ctx).subscribe(ENTRY_COUNTS, str(pk)),
-        lambda: _snapshots(ctx).entries.load((pk, ctx.audience)),
+        broker.subscribe(ENTRY_COUNTS, str(pk)),
+        lambda: snapshots.entries.load((pk, ctx.audience)),
         "entryId: no such entry",
     )
 
@@ -62,9 +58,10 @@ def resolve_user_counts(ctx: Context, user_id: str) -> AsyncGenerator[Counts, No
     if ctx.auth_error is not None:
         raise ctx.auth_error
     pk = user_pk(user_id, "userId")
+    broker, snapshots = _live(ctx)
     return _follow(
-        _broker(ctx).subscribe(USER_COUNTS, str(pk)),
-        lambda: _snapshots(ctx).users.load(pk),
+        broker.subscribe(USER_COUNTS, str(pk)),
+        lambda: snapshots.users.load(pk),
         "userId: no such user",
     )
 

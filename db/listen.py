@@ -36,7 +36,8 @@ CHANNELS = (ENTRY_COUNTS, USER_COUNTS)
 
 class Change(dict[str, Any]):
     """One notification's counts. The same object goes to every mailbox of its row, so what
-    subscribers make of it can be made once, for all of them (`derived`)."""
+    subscribers make of it can be made once for all of them and kept here, in `derived`
+    (one event per change: schema/shared_events.py)."""
 
     __slots__ = ("derived",)
 

@@ -10,27 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractContextManager
-from typing import TypeVar
 
 from db.counts import Counts
-from db.listen import ENTRY_COUNTS, USER_COUNTS, Change, CountsBroker, Mailbox
+from db.listen import ENTRY_COUNTS, USER_COUNTS, CountsBroker, Mailbox
 from resolvers.context import Context
 from resolvers.errors import NotFound
 from resolvers.ids import entry_pk, user_pk
 from resolvers.snapshots import Snapshots
-
-Event = TypeVar("Event")
-
-
-def event_of(counts: Counts, make: Callable[[Counts], Event]) -> Event:
-    """`make(counts)`, made once per committed change for all the subscribers of its row
-    (the broker hands them one Change); a snapshot is each subscriber's own."""
-    if not isinstance(counts, Change):
-        return make(counts)
-    event: Event | None = counts.derived.get(make)
-    if event is None:
-        event = counts.derived[make] = make(counts)
-    return event
 
 
 def _live(ctx: Context) -> tuple[CountsBroker, Snapshots]:

@@ -65,8 +65,9 @@ async def _follow(
         while True:
             change = await mailbox.get()
             if change is None:
-                # The row was deleted or its privacy changed, or the broker lost notifications:
-                # a row gone, or no longer visible to this viewer, ends the subscription.
+                # The row was deleted, its privacy changed or its author unfollowed, or the
+                # broker lost notifications: a row gone, or no longer visible to this viewer,
+                # ends the subscription.
                 change = await snapshot()
                 if change is None:
                     raise NotFound(missing)

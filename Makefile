@@ -34,14 +34,14 @@ lint: setup
 	$(VENV)/bin/mypy
 
 migrate: setup
-	$(PY) -m db.migrate $(ARGS)
+	$(PY) -m commands.migrate $(ARGS)
 
 reconcile: setup
-	$(PY) -m db.reconcile $(ARGS)
+	$(PY) -m commands.reconcile $(ARGS)
 
 # Replace the data with the demo set of seed SEED at scale SIZE; prints development tokens.
 seed: setup
-	$(PY) -m db.seed --seed $(SEED) --size $(or $(SIZE),1) $(ARGS)
+	$(PY) -m commands.seed --seed $(SEED) --size $(or $(SIZE),1) $(ARGS)
 
 # The benchmark (bench/): results in bench/results/<date>.md and .json. SIZE=tiny is the
 # quick run CI makes so the harness cannot rot.
@@ -58,4 +58,4 @@ schema: setup
 	$(PY) -m schema > schema.graphql
 
 token: setup
-	@$(PY) -m server.token $(WHO) $(ARGS)
+	@$(PY) -m commands.token $(WHO) $(ARGS)

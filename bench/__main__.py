@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import data, report, scenarios
+from bench.dataset import SIZES, Size, showcase_entry
 from bench.report import SCENARIOS
 from bench.server import BENCH_JWT_SECRET, ROOT, Server
 from bench.stats import median_of
-from db.bench_data import SIZES, Size, showcase_entry
 from db.pool import connect, create_pool
 from db.reconcile import find_drift
 from resolvers.ids import encode_id

@@ -1,5 +1,5 @@
-"""The benchmark's database: made once per size, reused while the generator is unchanged
-(with any new migrations applied)."""
+"""The benchmark's database: made once per size by the generator (bench/dataset.py), and
+reused while the generator's file is unchanged (with any new migrations applied)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from db import bench_data
+from bench import dataset
 from db.migrate import apply_all
 from db.pool import connect
 
 # The data depends on the generator; the schema is brought up to date by the migrations, as
 # in production, so a new migration does not cost a new dataset.
-_GENERATOR = Path(bench_data.__file__).read_bytes()
+_GENERATOR = Path(dataset.__file__).read_bytes()
 MARKER = "resonance bench data " + hashlib.sha256(_GENERATOR).hexdigest()[:16]
 
 
@@ -73,7 +73,7 @@ def ensure(url: str, size: str) -> tuple[dict[str, int], float | None]:
 async def _generate(url: str, size: str) -> dict[str, int]:
     conn = await connect(url)
     try:
-        return await bench_data.generate(conn, bench_data.SIZES[size], log=print)
+        return await dataset.generate(conn, dataset.SIZES[size], log=print)
     finally:
         await conn.close()
 
@@ -81,6 +81,6 @@ async def _generate(url: str, size: str) -> dict[str, int]:
 async def _counts(url: str) -> dict[str, int]:
     conn = await connect(url)
     try:
-        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in bench_data.TABLES}
+        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in dataset.TABLES}
     finally:
         await conn.close()

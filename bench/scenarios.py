@@ -7,8 +7,8 @@ import hashlib
 from typing import Any
 from uuid import UUID
 
+from bench.dataset import Size, showcase_entry
 from db import unchecked
-from db.bench_data import Size, showcase_entry
 from db.executor import Pool
 from db.pool import capturing_statements
 from resolvers.context import Context, Viewer

@@ -1,14 +1,12 @@
 """The migration runner: yoyo over the SQL files in sql/migrations.
 
-`python -m db.migrate` applies what is pending (creating the database when it does not exist);
-`--list` shows the state, `--rollback-all` undoes every migration. yoyo's Python API does not
-lock on its own, so every change runs inside `backend.lock()`.
+The server applies what is pending at start, `/readyz` reports it, and `make migrate`
+(commands/migrate.py) is its command line. yoyo's Python API does not lock on its own, so
+every change runs inside `backend.lock()`.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +16,6 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 from yoyo import get_backend, read_migrations
-
-from db import embedded
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "sql" / "migrations"
 
@@ -74,33 +70,3 @@ def rollback_all(dsn: str) -> list[str]:
         todo = backend.to_rollback(read_migrations(str(MIGRATIONS_DIR)))
         backend.rollback_migrations(todo)
         return [m.id for m in todo]
-
-
-def main(argv: list[str] | None = None) -> int:
-    from server.settings import load_settings
-
-    parser = argparse.ArgumentParser(prog="python -m db.migrate", description=__doc__)
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--list", action="store_true", help="show pending migrations")
-    group.add_argument("--rollback-all", action="store_true", help="undo every migration")
-    args = parser.parse_args(argv)
-    settings = load_settings()
-    dsn = settings.database_url
-
-    with embedded.running(settings.embedded_postgres_dir):
-        if args.list:
-            todo = pending(dsn)
-            print("\n".join(f"pending: {m}" for m in todo) or "up to date")
-        elif args.rollback_all:
-            for m in rollback_all(dsn):
-                print(f"rolled back: {m}")
-        else:
-            if ensure_database(dsn):
-                print(f"created database {urlsplit(dsn).path.lstrip('/')}")
-            applied = apply_all(dsn)
-            print("\n".join(f"applied: {m}" for m in applied) or "up to date")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
--- The seven tables of the design (../shared/seed/database-schema.md), their keys and indexes.
+-- The seven tables of the design (README, "The database"), their keys and indexes.
 --
 -- ON DELETE rules, chosen on purpose:
 --   * deleting a user removes everything the user made and did (entries, resonances,

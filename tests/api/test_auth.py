@@ -147,7 +147,7 @@ async def test_the_token_command_mints_a_token_the_server_accepts(
     env = {**os.environ, "DATABASE_URL": database_url, "JWT_SECRET": JWT_SECRET}
     result = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "server.token", "minted"],
+        [sys.executable, "-m", "commands.token", "minted"],
         env=env,
         capture_output=True,
         text=True,
@@ -159,7 +159,7 @@ async def test_the_token_command_mints_a_token_the_server_accepts(
 
     unknown = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "server.token", "nobody_at_all"],
+        [sys.executable, "-m", "commands.token", "nobody_at_all"],
         env=env,
         capture_output=True,
         text=True,

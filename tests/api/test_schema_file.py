@@ -1,7 +1,9 @@
-"""schema.graphql is the schema the code serves, and it keeps the contract."""
+"""schema.graphql is the schema the code serves, and it keeps the contract in contract/."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from strawberry.printer import print_schema
 from schema import schema
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACT_CHECK = ROOT.parent / "shared" / "contract" / "check.py"
+CONTRACT = ROOT / "contract"
 
 
 def test_schema_file_matches_the_code() -> None:
@@ -21,7 +23,7 @@ def test_schema_file_matches_the_code() -> None:
 
 def test_schema_keeps_the_contract() -> None:
     result = subprocess.run(
-        [sys.executable, str(CONTRACT_CHECK), str(ROOT / "schema.graphql")],
+        [sys.executable, str(CONTRACT / "check.py"), str(ROOT / "schema.graphql")],
         capture_output=True,
         text=True,
         timeout=60,
@@ -29,6 +31,13 @@ def test_schema_keeps_the_contract() -> None:
     )
     assert result.returncode == 0, result.stdout
     assert "contract: 0 breaking difference(s)" in result.stdout
+
+
+def test_the_contract_is_the_copy_its_origin_records() -> None:
+    recorded = re.findall(r"^([0-9a-f]{64})  (\S+)$", (CONTRACT / "ORIGIN.md").read_text(), re.M)
+    assert sorted(name for _, name in recorded) == ["README.md", "check.py", "schema.graphql"]
+    for digest, name in recorded:
+        assert hashlib.sha256((CONTRACT / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_every_type_field_and_argument_has_a_description() -> None:

@@ -65,7 +65,7 @@ async def test_fix_repairs_every_drift(conn: asyncpg.Connection) -> None:
 def _reconcile_command(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-m", "db.reconcile", *args],
+        [sys.executable, "-m", "commands.reconcile", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -1,5 +1,5 @@
-"""`make seed`: the same seed number gives the same rows, counters agree with the rows, and
-the data has everything a demo needs."""
+"""`make seed` (commands/seed.py over seed/): the same seed number gives the same rows,
+counters agree with the rows, and the data has everything a demo needs."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ import jwt
 import psycopg
 import pytest
 
+from db.migrate import apply_all
 from db.pool import connect
 from db.reconcile import find_drift
-from db.seed import FEATURED, make_plan
+from db.visibility import visible_entry
+from seed.corpus import FEATURED
+from seed.demo import Summary, load_demo
 from tests.conftest import JWT_SECRET, create_database, drop_database
 from tests.ops.conftest import ROOT
 
@@ -92,19 +95,49 @@ def test_the_same_seed_twice_gives_the_same_rows(
     assert all(second[table] for table in TABLES)
 
 
-def test_another_seed_gives_other_data() -> None:
-    now = datetime.fromisoformat(NOW)
-    one, other = make_plan(7, 1, now), make_plan(8, 1, now)
-    assert [u.id for u in one.users] != [u.id for u in other.users]
-    assert [e.content for e in one.entries] != [e.content for e in other.entries]
+@pytest.fixture(scope="module")
+def scratch_url() -> Iterator[str]:
+    """A migrated database of its own, for seeding through the library (seed.demo)."""
+    url = create_database()
+    try:
+        apply_all(url)
+        yield url
+    finally:
+        drop_database(url)
 
 
-def test_size_scales_the_data() -> None:
+async def load(url: str, seed: int, size: int, now: datetime) -> Summary:
+    conn = await connect(url)
+    try:
+        return await load_demo(conn, seed=seed, size=size, now=now)
+    finally:
+        await conn.close()
+
+
+def column(url: str, query: str) -> list[Any]:
+    with psycopg.connect(url) as conn:
+        return [row[0] for row in conn.execute(query).fetchall()]
+
+
+async def test_another_seed_gives_other_data(
+    seeded: tuple[str, str, dict[str, list[tuple[Any, ...]]]], scratch_url: str
+) -> None:
+    await load(scratch_url, 8, 1, datetime.fromisoformat(NOW))
+    for query in (
+        "SELECT id FROM users ORDER BY created_at",
+        "SELECT content FROM stream_entries ORDER BY id",
+    ):
+        assert column(seeded[0], query) != column(scratch_url, query), query
+
+
+async def test_size_scales_the_data(scratch_url: str) -> None:
     now = datetime.now(UTC)
-    small, large = make_plan(1, 1, now), make_plan(1, 3, now)
-    assert (len(small.users), len(large.users)) == (30, 90)
-    assert 2.5 < len(large.entries) / len(small.entries) < 3.5
-    assert 2 < len(large.resonances) / len(small.resonances) < 4
+    small = await load(scratch_url, 1, 1, now)
+    large = await load(scratch_url, 1, 3, now)
+    assert (small.users, large.users) == (30, 90)
+    assert column(scratch_url, "SELECT count(*) FROM users") == [90]
+    assert 2.5 < large.entries / small.entries < 3.5
+    assert 2 < large.resonances / small.resonances < 4
 
 
 async def test_counters_agree_with_the_rows(seeded_conn: asyncpg.Connection) -> None:
@@ -148,24 +181,19 @@ async def test_the_data_has_everything_a_demo_needs(seeded_conn: asyncpg.Connect
 async def test_nobody_interacts_with_an_entry_they_cannot_see(
     seeded_conn: asyncpg.Connection,
 ) -> None:
+    """As a member sees it (the admin too: the demo's admin acts like anyone)."""
     for table in ("user_resonances", "user_amplifications"):
         invisible = await seeded_conn.fetchval(
             f"""
             SELECT count(*) FROM {table} i JOIN stream_entries e ON e.id = i.entry_id
-            WHERE NOT (e.privacy = 'public' OR e.user_id = i.user_id
-                       OR (e.privacy = 'followers' AND EXISTS (
-                           SELECT 1 FROM user_follows f
-                           WHERE f.follower_id = i.user_id AND f.followed_id = e.user_id)))
+            WHERE NOT {visible_entry("e", viewer="i.user_id", admin="false")}
             """
         )
         assert invisible == 0, table
     replies = await seeded_conn.fetchval(
-        """
+        f"""
         SELECT count(*) FROM stream_entries c JOIN stream_entries p ON p.id = c.parent_id
-        WHERE NOT (p.privacy = 'public' OR p.user_id = c.user_id
-                   OR (p.privacy = 'followers' AND EXISTS (
-                       SELECT 1 FROM user_follows f
-                       WHERE f.follower_id = c.user_id AND f.followed_id = p.user_id)))
+        WHERE NOT {visible_entry("p", viewer="c.user_id", admin="false")}
         """
     )
     assert replies == 0

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from bench.dataset import Size, showcase_entry
-from db import interactions
+from db import unchecked
 from db.executor import Pool
 from db.pool import capturing_statements
 from resolvers.context import Context, Viewer
@@ -116,7 +116,7 @@ def write_plan(size: Size, tokens: list[str], *, hot: bool) -> list[list[dict[st
 async def write_floor(
     pool: Pool, size: Size, writers: int, *, hot: bool
 ) -> list[list[list[Stage]]]:
-    """The same inserts and deletes as plain SQL: captured from db/interactions.py, which
+    """The same inserts and deletes as plain SQL: captured from db/unchecked.py, which
     writes the rows with no checks and no re-read, then undone."""
     plans = []
     async with pool.acquire() as conn:
@@ -124,7 +124,7 @@ async def write_floor(
             entries = [showcase_entry(size)] if hot else spread_entries(size, worker)
             requests: list[list[Stage]] = []
             for entry in entries:
-                for op in (interactions.resonate, interactions.unresonate):
+                for op in (unchecked.insert_resonance, unchecked.delete_resonance):
                     with capturing_statements() as statements:
                         await op(conn, user_id=user_id(worker + 1), entry_id=entry)
                         await asyncio.sleep(0)

@@ -1,11 +1,14 @@
-"""Writes of entry rows. A parent_id makes a branch: the triggers record it and count it."""
+"""Reads of entries, each row with its author, counts and the viewer's flags (db/columns.py).
+
+Every query takes the audience as $1/$2 and filters with the visibility predicate. The writes
+are db/mutations.py's (the API's, checked) and db/unchecked.py's (tests and the benchmark).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -13,48 +16,6 @@ import asyncpg
 from db.columns import ENTRY_COLUMNS, ENTRY_FROM, NEWEST_FIRST_AFTER, fetch_pages
 from db.executor import Executor
 from db.visibility import Audience, visible_entry
-
-
-async def insert_entry(
-    conn: asyncpg.Connection,
-    *,
-    user_id: UUID,
-    content: str,
-    type: str = "logbook",
-    title: str | None = None,
-    agent: str | None = None,
-    privacy: str = "public",
-    tags: Sequence[str] = (),
-    metadata: Any = None,
-    parent_id: int | None = None,
-) -> asyncpg.Record:
-    row: asyncpg.Record = await conn.fetchrow(
-        """
-        INSERT INTO stream_entries
-            (user_id, content, type, title, agent, privacy, tags, metadata, parent_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        RETURNING *
-        """,
-        user_id,
-        content,
-        type,
-        title,
-        agent,
-        privacy,
-        list(tags),
-        metadata,
-        parent_id,
-    )
-    return row
-
-
-async def delete_entry(conn: asyncpg.Connection, entry_id: int) -> bool:
-    """Delete an entry and its interactions; its branches stay, as roots."""
-    status: str = await conn.execute("DELETE FROM stream_entries WHERE id = $1", entry_id)
-    return status == "DELETE 1"
-
-
-# Reads. Every query takes the audience as $1/$2 and filters with the visibility predicate.
 
 Keyset = tuple[datetime, int]
 

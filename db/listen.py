@@ -6,10 +6,10 @@ when released) receives them, in commit order, and hands each to the mailboxes r
 for that (channel, id): no database work per subscriber, however many there are.
 
 A mailbox keeps only the newest change, so a slow subscriber costs one payload, never a
-queue. A `recheck` notification (a row deleted, an entry's privacy changed) asks the row's
-mailboxes for a fresh snapshot instead. When the connection is lost, notifications in the
-gap are gone for good: the broker reconnects with backoff and then asks every mailbox for a
-fresh snapshot.
+queue. A `recheck` notification (a row deleted, an entry's privacy changed, its author
+unfollowed) asks the row's mailboxes for a fresh snapshot instead. When the connection is
+lost, notifications in the gap are gone for good: the broker reconnects with backoff and
+then asks every mailbox for a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ CHANNELS = (ENTRY_COUNTS, USER_COUNTS)
 
 class Change(dict[str, Any]):
     """One notification's counts. The same object goes to every mailbox of its row, so what
-    subscribers make of it can be made once, for all of them (`derived`)."""
+    subscribers make of it can be made once for all of them and kept here, in `derived`
+    (one event per change: schema/shared_events.py)."""
 
     __slots__ = ("derived",)
 
@@ -153,7 +154,8 @@ class CountsBroker:
             return
         mailboxes = self._registry.get((channel, key), ())
         if change.get("recheck"):
-            # The row was deleted or its privacy changed (0005): each subscriber reads it again.
+            # Its row was deleted or may have left some viewers' view (0005, 0008): each
+            # subscriber reads it again.
             for mailbox in mailboxes:
                 mailbox.need_snapshot()
             return

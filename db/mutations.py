@@ -5,6 +5,9 @@ visibility predicate, so an invisible entry reads as missing and its existence d
 Each function returns what it found, so the caller can tell "not found" from "not allowed"
 without a second round trip. Counters move by trigger only; nothing here writes one.
 
+The writes that check nothing, for tests and the benchmark, are db/unchecked.py's, under names
+of their own (insert_resonance, not resonate).
+
 Partial updates use a flag per column ("was this field given?") instead of building SQL from
 the input, so each statement is fixed text, prepared once.
 """

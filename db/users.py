@@ -1,4 +1,9 @@
-"""Writes of user rows. Counter columns are the triggers' alone and never appear here."""
+"""Reads of users: every row carries the viewer's flags and hides the email from all but its
+owner and admins (db/columns.py).
+
+The writes are db/mutations.py's (profiles, follows: the API's, checked) and
+db/unchecked.py's (tests and the benchmark); the counter columns are the triggers' alone.
+"""
 
 from __future__ import annotations
 
@@ -11,69 +16,6 @@ import asyncpg
 from db.columns import fetch_pages, user_columns
 from db.executor import Executor
 from db.visibility import Audience
-
-
-async def insert_user(
-    conn: asyncpg.Connection,
-    *,
-    user_id: UUID,
-    username: str,
-    email: str | None = None,
-    name: str | None = None,
-    bio: str | None = None,
-    location: str | None = None,
-    avatar: str | None = None,
-    role: str = "user",
-) -> asyncpg.Record:
-    row: asyncpg.Record = await conn.fetchrow(
-        """
-        INSERT INTO users (id, username, email, name, bio, location, avatar, role)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        RETURNING *
-        """,
-        user_id,
-        username,
-        email,
-        name,
-        bio,
-        location,
-        avatar,
-        role,
-    )
-    return row
-
-
-# The users whose counts the cascade changes: those the user follows and those following it.
-_NEIGHBOURS = """
-SELECT id FROM users WHERE id IN (
-    SELECT followed_id FROM user_follows WHERE follower_id = $1
-    UNION SELECT follower_id FROM user_follows WHERE followed_id = $1
-) AND id {side} $1
-ORDER BY id
-FOR NO KEY UPDATE
-"""
-_NEIGHBOURS_BELOW = _NEIGHBOURS.format(side="<")
-_NEIGHBOURS_ABOVE = _NEIGHBOURS.format(side=">")
-
-
-async def delete_user(conn: asyncpg.Connection, user_id: UUID) -> bool:
-    """Delete a user and, by cascade, all the user made and did.
-
-    The cascade updates the follow counts of every user it follows or is followed by. Those
-    rows, and the user's own, are locked first, in id order, the order the follow trigger
-    locks its two rows in: a follow or unfollow running meanwhile waits instead of
-    deadlocking. The user's own row gets the lock a delete takes, the others the lock of a
-    counts update (which lets inserts that only reference them through a key go on).
-    """
-    async with conn.transaction():
-        await conn.execute(_NEIGHBOURS_BELOW, user_id)
-        await conn.execute("SELECT FROM users WHERE id = $1 FOR UPDATE", user_id)
-        await conn.execute(_NEIGHBOURS_ABOVE, user_id)
-        status: str = await conn.execute("DELETE FROM users WHERE id = $1", user_id)
-    return status == "DELETE 1"
-
-
-# Reads: every row carries the viewer's flags and hides the email from all but its owner.
 
 _BY_IDS = f"SELECT {user_columns('u')} FROM users u WHERE u.id = ANY($3::uuid[])"
 _BY_USERNAME = f"SELECT {user_columns('u')} FROM users u WHERE lower(u.username) = lower($3)"

@@ -1,4 +1,5 @@
-"""The per-request context: who is asking, the pool, and the request's own dataloaders."""
+"""The per-request context: who is asking, what resolvers use (the pool; for subscriptions
+the LISTEN broker and the snapshot loaders), and the request's own dataloaders."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from db.executor import Pool
+from db.listen import CountsBroker
 from db.visibility import Audience
 from resolvers.errors import ApiError, Unauthenticated
 from resolvers.loaders import Loaders
+from resolvers.snapshots import Snapshots
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,11 @@ class Viewer:
 @dataclass
 class Context:
     db: Pool
+    # The process's own, made by the app's lifespan: the LISTEN broker and the snapshot
+    # loaders a subscription follows. A context made for queries and mutations alone may
+    # leave them out.
+    broker: CountsBroker | None = None
+    snapshots: Snapshots | None = None
     viewer: Viewer | None = None
     # A token that failed to verify: the whole operation answers UNAUTHENTICATED with it.
     auth_error: ApiError | None = None

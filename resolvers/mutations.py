@@ -160,44 +160,65 @@ def _check_authorship(result: db.Authored, viewer: Viewer, *, admin_may: bool) -
         raise _entry_missing("id")
 
 
-# Interactions
+# Interactions: each writes (checked in the statement), then re-reads what it acted on.
 
-EntryAction = Callable[[Executor, Audience, int], Awaitable[db.Outcome]]
-
-ENTRY_ACTIONS: dict[str, EntryAction] = {
-    "resonate": db.resonate,
-    "unresonate": db.unresonate,
-    "amplify": db.amplify,
-    "unamplify": db.unamplify,
-    "share": db.share,
-}
+EntryWrite = Callable[[Executor, Audience, int], Awaitable[db.Outcome]]
+UserWrite = Callable[[Executor, UUID, UUID], Awaitable[db.Outcome]]
 
 
-async def resolve_entry_action(ctx: Context, action: str, entry_gid: str) -> Row:
-    """resonate, unresonate, amplify, unamplify, share: all idempotent but share."""
+async def resolve_resonate(ctx: Context, entry_gid: str) -> Row:
+    """Idempotent: resonating twice leaves one resonance."""
+    return await _act_on_entry(ctx, db.resonate, entry_gid)
+
+
+async def resolve_unresonate(ctx: Context, entry_gid: str) -> Row:
+    """A no-op when the viewer has not resonated."""
+    return await _act_on_entry(ctx, db.unresonate, entry_gid)
+
+
+async def resolve_amplify(ctx: Context, entry_gid: str) -> Row:
+    """Idempotent: amplifying twice leaves one amplification."""
+    return await _act_on_entry(ctx, db.amplify, entry_gid)
+
+
+async def resolve_unamplify(ctx: Context, entry_gid: str) -> Row:
+    """A no-op when the viewer has not amplified."""
+    return await _act_on_entry(ctx, db.unamplify, entry_gid)
+
+
+async def resolve_share(ctx: Context, entry_gid: str) -> Row:
+    """Every call counts one share."""
+    return await _act_on_entry(ctx, db.share, entry_gid)
+
+
+async def resolve_follow(ctx: Context, user_gid: str) -> Row:
+    """Idempotent; following yourself is refused."""
+    return await _act_on_user(ctx, db.follow, user_gid)
+
+
+async def resolve_unfollow(ctx: Context, user_gid: str) -> Row:
+    """A no-op when not following; yourself is refused, as for follow."""
+    return await _act_on_user(ctx, db.unfollow, user_gid)
+
+
+async def _act_on_entry(ctx: Context, write: EntryWrite, entry_gid: str) -> Row:
     ctx.require_viewer()
     entry_id = entry_pk(entry_gid, "entryId")
     try:
-        outcome = await ENTRY_ACTIONS[action](ctx.db, ctx.audience, entry_id)
+        outcome = await write(ctx.db, ctx.audience, entry_id)
     except RowGone:
         raise _entry_missing("entryId") from None
     _check(outcome, _entry_missing("entryId"))
     return await _reread_entry(ctx, entry_id, "entryId")
 
 
-UserAction = Callable[[Executor, UUID, UUID], Awaitable[db.Outcome]]
-
-USER_ACTIONS: dict[str, UserAction] = {"follow": db.follow, "unfollow": db.unfollow}
-
-
-async def resolve_user_action(ctx: Context, action: str, user_gid: str) -> Row:
-    """follow, unfollow: idempotent; following yourself is refused."""
+async def _act_on_user(ctx: Context, write: UserWrite, user_gid: str) -> Row:
     viewer = ctx.require_viewer()
     user_id = user_pk(user_gid, "userId")
     if user_id == viewer.id:
         raise BadUserInput("userId: you cannot follow yourself")
     try:
-        outcome = await USER_ACTIONS[action](ctx.db, viewer.id, user_id)
+        outcome = await write(ctx.db, viewer.id, user_id)
     except RowGone:
         raise NotFound("userId: no such user") from None
     _check(outcome, NotFound("userId: no such user"))

@@ -37,7 +37,8 @@ class SnapshotLoader(DataLoader[K, Counts | None]):
 
 
 class Snapshots:
-    """The process's two snapshot loaders, over its pool (made by the app's lifespan)."""
+    """The process's two snapshot loaders, over its pool: made by the app's lifespan and
+    named in every Context (`snapshots`)."""
 
     def __init__(self, db: Executor) -> None:
         # An entry's counts as an audience may see them; a user's follow counts.

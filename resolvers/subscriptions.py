@@ -10,39 +10,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractContextManager
-from typing import TypeVar
 
 from db.counts import Counts
-from db.listen import ENTRY_COUNTS, USER_COUNTS, Change, CountsBroker, Mailbox
+from db.listen import ENTRY_COUNTS, USER_COUNTS, CountsBroker, Mailbox
 from resolvers.context import Context
 from resolvers.errors import NotFound
 from resolvers.ids import entry_pk, user_pk
 from resolvers.snapshots import Snapshots
 
-Event = TypeVar("Event")
 
-
-def event_of(counts: Counts, make: Callable[[Counts], Event]) -> Event:
-    """`make(counts)`, made once per committed change for all the subscribers of its row
-    (the broker hands them one Change); a snapshot is each subscriber's own."""
-    if not isinstance(counts, Change):
-        return make(counts)
-    event: Event | None = counts.derived.get(make)
-    if event is None:
-        event = counts.derived[make] = make(counts)
-    return event
-
-
-def _broker(ctx: Context) -> CountsBroker:
-    """The process's broker, started by the app's lifespan."""
-    broker: CountsBroker = ctx.request.app.state.broker
-    return broker
-
-
-def _snapshots(ctx: Context) -> Snapshots:
-    """The process's snapshot loaders, made by the app's lifespan."""
-    snapshots: Snapshots = ctx.request.app.state.snapshots
-    return snapshots
+def _live(ctx: Context) -> tuple[CountsBroker, Snapshots]:
+    """The process's broker and snapshot loaders, which the app puts in every context."""
+    if ctx.broker is None or ctx.snapshots is None:
+        raise RuntimeError("a subscription needs the context's broker and snapshots")
+    return ctx.broker, ctx.snapshots
 
 
 def resolve_entry_counts(ctx: Context, entry_id: str) -> AsyncGenerator[Counts, None]:
@@ -50,9 +31,10 @@ def resolve_entry_counts(ctx: Context, entry_id: str) -> AsyncGenerator[Counts, 
     if ctx.auth_error is not None:
         raise ctx.auth_error
     pk = entry_pk(entry_id, "entryId")
+    broker, snapshots = _live(ctx)
     return _follow(
-        _broker(ctx).subscribe(ENTRY_COUNTS, str(pk)),
-        lambda: _snapshots(ctx).entries.load((pk, ctx.audience)),
+        broker.subscribe(ENTRY_COUNTS, str(pk)),
+        lambda: snapshots.entries.load((pk, ctx.audience)),
         "entryId: no such entry",
     )
 
@@ -62,9 +44,10 @@ def resolve_user_counts(ctx: Context, user_id: str) -> AsyncGenerator[Counts, No
     if ctx.auth_error is not None:
         raise ctx.auth_error
     pk = user_pk(user_id, "userId")
+    broker, snapshots = _live(ctx)
     return _follow(
-        _broker(ctx).subscribe(USER_COUNTS, str(pk)),
-        lambda: _snapshots(ctx).users.load(pk),
+        broker.subscribe(USER_COUNTS, str(pk)),
+        lambda: snapshots.users.load(pk),
         "userId: no such user",
     )
 
@@ -82,8 +65,9 @@ async def _follow(
         while True:
             change = await mailbox.get()
             if change is None:
-                # The row was deleted or its privacy changed, or the broker lost notifications:
-                # a row gone, or no longer visible to this viewer, ends the subscription.
+                # The row was deleted, its privacy changed or its author unfollowed, or the
+                # broker lost notifications: a row gone, or no longer visible to this viewer,
+                # ends the subscription.
                 change = await snapshot()
                 if change is None:
                     raise NotFound(missing)

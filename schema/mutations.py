@@ -152,40 +152,34 @@ class Mutation:
 
     @strawberry.mutation(description="Idempotent: resonating twice leaves one resonance.")
     async def resonate(self, info: Info, entry_id: EntryId) -> Entry:
-        return Entry.from_row(
-            await resolve.resolve_entry_action(info.context, "resonate", entry_id)
-        )
+        return Entry.from_row(await resolve.resolve_resonate(info.context, entry_id))
 
     @strawberry.mutation(
         description="Takes the viewer's resonance back; a no-op when there is none."
     )
     async def unresonate(self, info: Info, entry_id: EntryId) -> Entry:
-        return Entry.from_row(
-            await resolve.resolve_entry_action(info.context, "unresonate", entry_id)
-        )
+        return Entry.from_row(await resolve.resolve_unresonate(info.context, entry_id))
 
     @strawberry.mutation(description="Idempotent: amplifying twice leaves one amplification.")
     async def amplify(self, info: Info, entry_id: EntryId) -> Entry:
-        return Entry.from_row(await resolve.resolve_entry_action(info.context, "amplify", entry_id))
+        return Entry.from_row(await resolve.resolve_amplify(info.context, entry_id))
 
     @strawberry.mutation(
         description="Takes the viewer's amplification back; a no-op when there is none."
     )
     async def unamplify(self, info: Info, entry_id: EntryId) -> Entry:
-        return Entry.from_row(
-            await resolve.resolve_entry_action(info.context, "unamplify", entry_id)
-        )
+        return Entry.from_row(await resolve.resolve_unamplify(info.context, entry_id))
 
     @strawberry.mutation(description="Counts one share; every call counts.")
     async def share(self, info: Info, entry_id: EntryId) -> Entry:
-        return Entry.from_row(await resolve.resolve_entry_action(info.context, "share", entry_id))
+        return Entry.from_row(await resolve.resolve_share(info.context, entry_id))
 
     @strawberry.mutation(
         description="Follows a user; a no-op when already following. Not yourself."
     )
     async def follow(self, info: Info, user_id: UserId) -> User:
-        return User.from_row(await resolve.resolve_user_action(info.context, "follow", user_id))
+        return User.from_row(await resolve.resolve_follow(info.context, user_id))
 
     @strawberry.mutation(description="Stops following a user; a no-op when not following.")
     async def unfollow(self, info: Info, user_id: UserId) -> User:
-        return User.from_row(await resolve.resolve_user_action(info.context, "unfollow", user_id))
+        return User.from_row(await resolve.resolve_unfollow(info.context, user_id))

@@ -1,28 +1,47 @@
 """One execution per committed change for all the subscribers who asked the same thing.
 
-A change reaches every subscriber of its row as one event object (`event_of` in
-resolvers/subscriptions.py). Subscribers who sent the same document with the same variables
-would each run the same selection set over it and get the same data: the first one runs it,
-the others reuse its result. A thousand subscribers of a popular entry cost one execution
-per change, plus a thousand messages.
+A thousand subscribers of a popular entry cost one execution per change, plus a thousand
+messages. Three steps make it so:
+
+1. The broker hands every mailbox of a row the same `Change` object for one notification
+   (db/listen.py).
+2. `event_of` makes one event object of it for all of them, kept on the change; a snapshot,
+   read per subscriber, makes its own.
+3. `SharedEventExecutor`: subscribers who sent the same document with the same variables
+   would each run the same selection set over that event and get the same data, so the
+   first one runs it and the others reuse its result.
 
 Only event types marked `SharedEvent` are shared, and what makes that safe is the marker's
 rule: every field is plain data of the change, so no answer depends on who is asking (a test
-holds the marked types to it). A snapshot is read per subscriber and never shared; neither
-is a result with errors.
+holds the marked types to it). A snapshot is never shared; neither is a result with errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from graphql import ExecutionResult, OperationDefinitionNode
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from db.counts import Counts
+from db.listen import Change
+
 # The operation node is kept beside its result: ids are only compared while it is alive.
 Shared = tuple[OperationDefinitionNode, ExecutionResult]
 _RESULTS = "_shared_results"
+Event = TypeVar("Event")
+
+
+def event_of(counts: Counts, make: Callable[[Counts], Event]) -> Event:
+    """`make(counts)`, made once per committed change for all the subscribers of its row
+    (the broker hands them one Change); a snapshot is each subscriber's own."""
+    if not isinstance(counts, Change):
+        return make(counts)
+    event: Event | None = counts.derived.get(make)
+    if event is None:
+        event = counts.derived[make] = make(counts)
+    return event
 
 
 class SharedEvent:

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
+from db.counts import Counts
 from resolvers import subscriptions
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from schema.common import InteractionCounts
 from schema.errors import with_code
-from schema.shared_events import SharedEvent
+from schema.shared_events import SharedEvent, event_of
 
 Info = strawberry.Info[Context, None]
 Event = TypeVar("Event")
-# A snapshot or a notification: id, version and the counts, by column name.
-Counts = Mapping[str, Any]
 
 
 async def _events(
@@ -34,7 +33,7 @@ async def _events(
     try:
         async with aclosing(stream()) as counts:
             async for each in counts:
-                yield subscriptions.event_of(each, make)
+                yield event_of(each, make)
     except GraphQLError:
         raise
     except Exception as error:

@@ -55,8 +55,8 @@ SUBSCRIPTIONS_OVER_HTTP = (
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context: the pool, the viewer, fresh loaders; and our
-    WebSocket handlers (server/ws_handlers.py)."""
+    """Strawberry's ASGI view with our context: the pool, the broker and snapshot loaders, the
+    viewer, fresh loaders; and our WebSocket handlers (server/ws_handlers.py)."""
 
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -157,7 +157,14 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         make = SocketContext if isinstance(request, WebSocket) else Context
-        context = make(db=request.app.state.pool, request=request, response=response)
+        state = request.app.state
+        context = make(
+            db=state.pool,
+            broker=state.broker,
+            snapshots=state.snapshots,
+            request=request,
+            response=response,
+        )
         try:
             context.viewer = authenticate(request.headers.get("authorization"), self.settings)
         except ApiError as error:

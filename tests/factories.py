@@ -1,4 +1,5 @@
-"""Tiny builders for test data, through the same db functions the server uses."""
+"""Tiny builders for test data: rows written directly (db/unchecked.py), with none of the
+API's checks, so a test can set up any state; and readers of the counters as stored."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from db.entries import insert_entry
-from db.users import insert_user
+from db.unchecked import insert_entry, insert_user
 from resolvers.ids import encode_id
 
 _serial = itertools.count(1)

@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from db import interactions
+from db import unchecked
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data, error_codes, post
 
@@ -51,8 +51,8 @@ async def test_entry_returns_every_field(
         tags=["sky", "night"],
         metadata={"mood": "calm"},
     )
-    await interactions.resonate(conn, user_id=bob["id"], entry_id=entry["id"])
-    await interactions.share(conn, entry_id=entry["id"])
+    await unchecked.insert_resonance(conn, user_id=bob["id"], entry_id=entry["id"])
+    await unchecked.record_share(conn, entry_id=entry["id"])
 
     got = (await data(client, ENTRY, {"id": entry_gid(entry)}, as_user=bob["id"]))["entry"]
 
@@ -240,8 +240,8 @@ async def test_resonators_and_amplifiers_are_newest_first(
     ada, bob, cy = await make_user(conn), await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, ada)
     for fan in (bob, cy):
-        await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
-    await interactions.amplify(conn, user_id=cy["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_amplification(conn, user_id=cy["id"], entry_id=entry["id"])
     query = """
     query ($id: ID!) { entry(id: $id) {
       resonators { nodes { id } pageInfo { hasNextPage } }
@@ -261,7 +261,7 @@ async def test_resonators_page_with_cursors(
     fans = [await make_user(conn) for _ in range(3)]
     entry = await make_entry(conn, ada)
     for fan in fans:
-        await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     query = """
     query ($id: ID!, $after: String) { entry(id: $id) {
       resonators(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import httpx
 
-from db import interactions
+from db import unchecked
 from db.trending import refresh_trending
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data, error_codes, post
@@ -24,7 +24,7 @@ async def test_feed_holds_own_and_followed_entries_newest_first(
     conn: asyncpg.Connection, client: httpx.AsyncClient
 ) -> None:
     me, friend, stranger = await make_user(conn), await make_user(conn), await make_user(conn)
-    await interactions.follow(conn, follower_id=me["id"], followed_id=friend["id"])
+    await unchecked.insert_follow(conn, follower_id=me["id"], followed_id=friend["id"])
     mine = await make_entry(conn, me)
     theirs = await make_entry(conn, friend)
     await make_entry(conn, stranger)
@@ -39,10 +39,10 @@ async def test_feed_holds_entries_amplified_by_followed_users_with_the_reason(
     conn: asyncpg.Connection, client: httpx.AsyncClient
 ) -> None:
     me, friend, stranger = await make_user(conn), await make_user(conn), await make_user(conn)
-    await interactions.follow(conn, follower_id=me["id"], followed_id=friend["id"])
+    await unchecked.insert_follow(conn, follower_id=me["id"], followed_id=friend["id"])
     older = await make_entry(conn, friend)
     theirs = await make_entry(conn, stranger)
-    await interactions.amplify(conn, user_id=friend["id"], entry_id=theirs["id"])
+    await unchecked.insert_amplification(conn, user_id=friend["id"], entry_id=theirs["id"])
 
     edges = (await data(client, FEED, as_user=me["id"]))["feed"]["edges"]
 
@@ -57,11 +57,11 @@ async def test_an_entry_amplified_twice_appears_once_at_its_first_amplification(
 ) -> None:
     me, a, b, stranger = [await make_user(conn) for _ in range(4)]
     for friend in (a, b):
-        await interactions.follow(conn, follower_id=me["id"], followed_id=friend["id"])
+        await unchecked.insert_follow(conn, follower_id=me["id"], followed_id=friend["id"])
     theirs = await make_entry(conn, stranger)
-    await interactions.amplify(conn, user_id=a["id"], entry_id=theirs["id"])
+    await unchecked.insert_amplification(conn, user_id=a["id"], entry_id=theirs["id"])
     between = await make_entry(conn, a)
-    await interactions.amplify(conn, user_id=b["id"], entry_id=theirs["id"])
+    await unchecked.insert_amplification(conn, user_id=b["id"], entry_id=theirs["id"])
 
     edges = (await data(client, FEED, as_user=me["id"]))["feed"]["edges"]
 
@@ -74,9 +74,9 @@ async def test_a_followed_authors_entry_amplified_by_a_friend_shows_as_authored(
 ) -> None:
     me, a, b = await make_user(conn), await make_user(conn), await make_user(conn)
     for friend in (a, b):
-        await interactions.follow(conn, follower_id=me["id"], followed_id=friend["id"])
+        await unchecked.insert_follow(conn, follower_id=me["id"], followed_id=friend["id"])
     entry = await make_entry(conn, a)
-    await interactions.amplify(conn, user_id=b["id"], entry_id=entry["id"])
+    await unchecked.insert_amplification(conn, user_id=b["id"], entry_id=entry["id"])
 
     edges = (await data(client, FEED, as_user=me["id"]))["feed"]["edges"]
     assert [(e["node"]["id"], e["reason"]) for e in edges] == [(entry_gid(entry), None)]
@@ -86,7 +86,7 @@ async def test_feed_pages_without_repeats_while_entries_arrive(
     conn: asyncpg.Connection, client: httpx.AsyncClient
 ) -> None:
     me, friend = await make_user(conn), await make_user(conn)
-    await interactions.follow(conn, follower_id=me["id"], followed_id=friend["id"])
+    await unchecked.insert_follow(conn, follower_id=me["id"], followed_id=friend["id"])
     made = [entry_gid(await make_entry(conn, friend)) for _ in range(25)]
     seen: list[str] = []
     after = None
@@ -122,14 +122,14 @@ async def test_trending_ranks_public_entries_by_interactions_in_the_window(
     fans = [await make_user(conn) for _ in range(3)]
     quiet, busy, middling = [await make_entry(conn, author) for _ in range(3)]
     for fan in fans:
-        await interactions.resonate(conn, user_id=fan["id"], entry_id=busy["id"])
-    await interactions.amplify(conn, user_id=fans[0]["id"], entry_id=middling["id"])
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=busy["id"])
+    await unchecked.insert_amplification(conn, user_id=fans[0]["id"], entry_id=middling["id"])
     await make_entry(conn, fans[1], parent_id=middling["id"])
-    await interactions.resonate(conn, user_id=fans[0]["id"], entry_id=quiet["id"])
+    await unchecked.insert_resonance(conn, user_id=fans[0]["id"], entry_id=quiet["id"])
     # Last week's resonance counts for the week only.
     old = await make_entry(conn, author)
     for fan in fans:
-        await interactions.resonate(conn, user_id=fan["id"], entry_id=old["id"])
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=old["id"])
     await conn.execute(
         "UPDATE user_resonances SET created_at = now() - interval '3 days' WHERE entry_id = $1",
         old["id"],
@@ -147,7 +147,7 @@ async def test_trending_drops_an_entry_made_private_since_the_refresh(
 ) -> None:
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
-    await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     await refresh_trending(conn)
     await conn.execute("UPDATE stream_entries SET privacy = 'private' WHERE id = $1", entry["id"])
     assert (await data(client, TRENDING, as_user=author["id"]))["trending"] == []

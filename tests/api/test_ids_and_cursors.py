@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from db import interactions
+from db import unchecked
 from tests.api.hostile import only_error, send
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data
@@ -175,7 +175,7 @@ async def test_cursors_parse_strictly_on_every_list(
 ) -> None:
     me, other = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, me)
-    await interactions.follow(conn, follower_id=other["id"], followed_id=me["id"])
+    await unchecked.insert_follow(conn, follower_id=other["id"], followed_id=me["id"])
     field, parent, kind = LISTS[name]
     declared = f"${parent}: ID!, " if parent else ""
     document = f"query ({declared}$after: String) {{ {field} }}"

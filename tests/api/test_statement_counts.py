@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
-from db import interactions
+from db import unchecked
 from db.pool import counting_statements
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data
@@ -49,15 +49,15 @@ async def test_feed_pages_of_10_and_100_cost_the_same_few_statements(
     me = await make_user(conn)
     friends = [await make_user(conn) for _ in range(10)]
     for friend in friends:
-        await interactions.follow(conn, follower_id=me["id"], followed_id=friend["id"])
+        await unchecked.insert_follow(conn, follower_id=me["id"], followed_id=friend["id"])
     stranger = await make_user(conn)
     repliers = [await make_user(conn) for _ in range(4)]  # not followed: replies stay off the feed
     for i in range(110):
         author = friends[i % len(friends)]
         entry = await make_entry(conn, author if i % 5 else stranger)
         if i % 5 == 0:
-            await interactions.amplify(conn, user_id=author["id"], entry_id=entry["id"])
-        await interactions.resonate(conn, user_id=me["id"], entry_id=entry["id"])
+            await unchecked.insert_amplification(conn, user_id=author["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=me["id"], entry_id=entry["id"])
         for replier in repliers:
             await make_entry(conn, replier, parent_id=entry["id"])
 
@@ -96,13 +96,17 @@ async def test_nested_entry_lists_cost_the_same_for_10_and_100(
     for a in users:
         for b in users:
             if a != b:
-                await interactions.follow(conn, follower_id=a["id"], followed_id=b["id"])
+                await unchecked.insert_follow(conn, follower_id=a["id"], followed_id=b["id"])
     parent = None
     for i in range(100):
         entry = await make_entry(conn, users[i % 5], parent_id=parent)
         parent = entry["id"] if i % 3 else None
-        await interactions.resonate(conn, user_id=users[(i + 1) % 5]["id"], entry_id=entry["id"])
-        await interactions.amplify(conn, user_id=users[(i + 2) % 5]["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(
+            conn, user_id=users[(i + 1) % 5]["id"], entry_id=entry["id"]
+        )
+        await unchecked.insert_amplification(
+            conn, user_id=users[(i + 2) % 5]["id"], entry_id=entry["id"]
+        )
     kw = {} if viewer == "anonymous" else {"as_user": users[0]["id"]}
 
     small, _ = await _statements(client, NESTED, {"first": 10}, **kw)
@@ -118,7 +122,7 @@ async def test_a_user_page_with_nested_lists_is_constant(
     star = await make_user(conn)
     fans = [await make_user(conn) for _ in range(60)]
     for fan in fans:
-        await interactions.follow(conn, follower_id=fan["id"], followed_id=star["id"])
+        await unchecked.insert_follow(conn, follower_id=fan["id"], followed_id=star["id"])
         await make_entry(conn, fan)
     query = """
     query ($id: ID, $first: Int) { user(id: $id) {

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from db import interactions
+from db import unchecked
 from tests.api.hostile import send
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 
@@ -41,7 +41,7 @@ ENTRY = "query ($id: ID!) { entry(id: $id) { id content metadata } }"
 async def _thread(conn: asyncpg.Connection, stored: str) -> dict[str, Any]:
     """A root entry with three branches, the middle one holding `stored`; a follower."""
     author, follower = await make_user(conn), await make_user(conn)
-    await interactions.follow(conn, follower_id=follower["id"], followed_id=author["id"])
+    await unchecked.insert_follow(conn, follower_id=follower["id"], followed_id=author["id"])
     root = await make_entry(conn, author, metadata={"root": True})
     before = await make_entry(conn, author, metadata={"i": 1}, parent_id=root["id"])
     bad = await make_entry(conn, author, parent_id=root["id"])

@@ -19,9 +19,10 @@ import asyncpg
 import httpx
 import pytest
 
+from db import mutations as db_mutations
 from db.pool import create_pool
 from db.trending import refresh_trending
-from resolvers import mutations, users
+from resolvers import users
 from server.app import create_app
 from server.settings import Settings
 from tests.factories import entry_gid, make_entry, make_user
@@ -108,7 +109,7 @@ async def test_a_query_past_its_deadline_is_timeout_and_its_statement_is_cancell
 async def test_a_mutation_past_its_deadline_is_timeout(
     settings: Settings, conn: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(mutations.ENTRY_ACTIONS, "share", _sleep)
+    monkeypatch.setattr(db_mutations, "share", _sleep)
     author = await make_user(conn)
     entry = await make_entry(conn, author)
     share = f'mutation {{ share(entryId: "{entry_gid(entry)}") {{ id }} }}'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import httpx
 
-from db import interactions
+from db import unchecked
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data, error_codes, post
 
@@ -96,9 +96,9 @@ async def test_viewer_is_null_when_anonymous_or_without_a_profile(
 
 async def test_follow_flags_and_lists(conn: asyncpg.Connection, client: httpx.AsyncClient) -> None:
     ada, bob, cy = await make_user(conn), await make_user(conn), await make_user(conn)
-    await interactions.follow(conn, follower_id=bob["id"], followed_id=ada["id"])
-    await interactions.follow(conn, follower_id=cy["id"], followed_id=ada["id"])
-    await interactions.follow(conn, follower_id=ada["id"], followed_id=bob["id"])
+    await unchecked.insert_follow(conn, follower_id=bob["id"], followed_id=ada["id"])
+    await unchecked.insert_follow(conn, follower_id=cy["id"], followed_id=ada["id"])
+    await unchecked.insert_follow(conn, follower_id=ada["id"], followed_id=bob["id"])
     query = """
     query ($id: ID) { user(id: $id) {
       followerCount followingCount viewerIsFollowing followsViewer
@@ -122,7 +122,7 @@ async def test_followers_page_with_cursors(
     ada = await make_user(conn)
     fans = [await make_user(conn) for _ in range(5)]
     for fan in fans:
-        await interactions.follow(conn, follower_id=fan["id"], followed_id=ada["id"])
+        await unchecked.insert_follow(conn, follower_id=fan["id"], followed_id=ada["id"])
     query = """
     query ($id: ID, $after: String) { user(id: $id) {
       followers(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } }

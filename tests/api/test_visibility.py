@@ -16,7 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
-from db import interactions
+from db import unchecked
 from db.trending import refresh_trending
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data
@@ -57,7 +57,9 @@ async def world(conn: asyncpg.Connection) -> World:
     users = {name: await make_user(conn) for name in ("author", "follower", "stranger", "admin")}
     w = World(users)
     author = users["author"]
-    await interactions.follow(conn, follower_id=users["follower"]["id"], followed_id=author["id"])
+    await unchecked.insert_follow(
+        conn, follower_id=users["follower"]["id"], followed_id=author["id"]
+    )
     thread = await make_entry(conn, author)
     w.thread_root = entry_gid(thread)
     for level in LEVELS:
@@ -69,7 +71,7 @@ async def world(conn: asyncpg.Connection) -> World:
         w.children[level] = entry_gid(child)
         w.labels[entry_gid(root)] = level
         w.labels[entry_gid(branch)] = level
-        await interactions.resonate(conn, user_id=users["follower"]["id"], entry_id=root["id"])
+        await unchecked.insert_resonance(conn, user_id=users["follower"]["id"], entry_id=root["id"])
     return w
 
 
@@ -149,9 +151,11 @@ async def test_feed(
     # the feed is filtered by the rule too; the author and the follower see by authorship.
     amplifier = await make_user(conn)
     for level in LEVELS:
-        await interactions.amplify(conn, user_id=amplifier["id"], entry_id=_pk(world.roots[level]))
+        await unchecked.insert_amplification(
+            conn, user_id=amplifier["id"], entry_id=_pk(world.roots[level])
+        )
     for name in ("stranger", "admin"):
-        await interactions.follow(
+        await unchecked.insert_follow(
             conn, follower_id=world.users[name]["id"], followed_id=amplifier["id"]
         )
     got = await data(

@@ -11,10 +11,8 @@ from functools import partial
 
 import asyncpg
 
-from db import interactions
-from db.entries import delete_entry, insert_entry
+from db import unchecked
 from db.reconcile import find_drift
-from db.users import delete_user
 from tests.factories import make_entry, make_user
 
 CONNECTIONS = 16
@@ -57,31 +55,33 @@ def _random_operation(
     target = rng.choice(rows.hot + rows.branches[-20:])
     kind = rng.randrange(12)
     if kind == 0:
-        return partial(interactions.resonate, conn, user_id=user, entry_id=target)
+        return partial(unchecked.insert_resonance, conn, user_id=user, entry_id=target)
     if kind == 1:
-        return partial(interactions.unresonate, conn, user_id=user, entry_id=target)
+        return partial(unchecked.delete_resonance, conn, user_id=user, entry_id=target)
     if kind == 2:
-        return partial(interactions.amplify, conn, user_id=user, entry_id=target)
+        return partial(unchecked.insert_amplification, conn, user_id=user, entry_id=target)
     if kind == 3:
-        return partial(interactions.unamplify, conn, user_id=user, entry_id=target)
+        return partial(unchecked.delete_amplification, conn, user_id=user, entry_id=target)
     if kind in (5, 6):
-        return partial(interactions.follow, conn, follower_id=user, followed_id=other)
+        return partial(unchecked.insert_follow, conn, follower_id=user, followed_id=other)
     if kind == 7:
-        return partial(interactions.unfollow, conn, follower_id=user, followed_id=other)
+        return partial(unchecked.delete_follow, conn, follower_id=user, followed_id=other)
     if kind in (8, 9):
 
         async def branch() -> None:
-            row = await insert_entry(conn, user_id=user, content="reply", parent_id=target)
+            row = await unchecked.insert_entry(
+                conn, user_id=user, content="reply", parent_id=target
+            )
             rows.branches.append(row["id"])
 
         return branch
     if kind == 10 and rows.branches:
         victim = rows.branches.pop(rng.randrange(len(rows.branches)))
-        return partial(delete_entry, conn, victim)
+        return partial(unchecked.delete_entry_row, conn, victim)
     if kind == 11 and rows.doomed and rng.random() < 0.05:
         gone = rows.doomed.pop(rng.randrange(len(rows.doomed)))
-        return partial(delete_user, conn, gone)
-    return partial(interactions.share, conn, entry_id=target)
+        return partial(unchecked.delete_user, conn, gone)
+    return partial(unchecked.record_share, conn, entry_id=target)
 
 
 async def _worker(
@@ -140,3 +140,47 @@ async def test_counters_equal_the_rows_after_thousands_of_concurrent_operations(
         hot,
     )
     assert busy >= 1
+
+
+_WAITING_FOR = "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1"
+
+
+async def _waiting_on_a_lock(conn: asyncpg.Connection, pid: int) -> None:
+    """Return once backend `pid` waits for a lock (bounded: a hang fails the test)."""
+    async with asyncio.timeout(10):
+        while await conn.fetchval(_WAITING_FOR, pid) != "Lock":  # noqa: ASYNC110 (another backend)
+            await asyncio.sleep(0.01)
+
+
+async def test_deleting_a_user_locks_its_neighbours_below_it_before_the_user_itself(
+    conn: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    """The order the follow trigger locks in: an unfollow holding the lower of its two users
+    and waiting for the higher must not find the higher already locked by the delete."""
+    await make_user(conn)
+    await make_user(conn)
+    low, high = await conn.fetchval("SELECT array_agg(id ORDER BY id) FROM users")
+    await unchecked.insert_follow(conn, follower_id=high, followed_id=low)
+
+    async with pool.acquire() as holder, pool.acquire() as deleter:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("SELECT FROM users WHERE id = $1 FOR NO KEY UPDATE", low)
+        deleting = asyncio.create_task(unchecked.delete_user(deleter, high))
+        try:
+            await _waiting_on_a_lock(conn, deleter.get_server_pid())
+            # The delete waits for the lower neighbour and has not locked the user yet.
+            await conn.execute("SELECT FROM users WHERE id = $1 FOR KEY SHARE NOWAIT", high)
+        finally:
+            await holding.commit()
+        async with asyncio.timeout(10):
+            assert await deleting
+
+    assert await conn.fetchval("SELECT array_agg(id) FROM users") == [low]
+    assert await find_drift(conn) == []
+
+
+async def test_deleting_a_user_who_does_not_exist_deletes_nothing(
+    conn: asyncpg.Connection,
+) -> None:
+    assert not await unchecked.delete_user(conn, uuid.uuid4())

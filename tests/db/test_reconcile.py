@@ -8,7 +8,7 @@ import sys
 
 import asyncpg
 
-from db import interactions
+from db import unchecked
 from db.reconcile import Drift, find_drift, fix_drift
 from tests.factories import counts, follow_counts, make_entry, make_user
 
@@ -17,8 +17,8 @@ async def _drifted(conn: asyncpg.Connection) -> tuple[asyncpg.Record, asyncpg.Re
     """An entry with one resonance stored as 5, and a user whose followers are stored as 7."""
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
-    await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
-    await interactions.follow(conn, follower_id=fan["id"], followed_id=author["id"])
+    await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_follow(conn, follower_id=fan["id"], followed_id=author["id"])
     await conn.execute(
         "UPDATE entry_interaction_counts SET resonance_count = 5 WHERE entry_id = $1", entry["id"]
     )
@@ -29,7 +29,7 @@ async def _drifted(conn: asyncpg.Connection) -> tuple[asyncpg.Record, asyncpg.Re
 async def test_no_drift_on_exact_counters(conn: asyncpg.Connection) -> None:
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
-    await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     assert await find_drift(conn) == []
 
 

@@ -8,8 +8,7 @@ import json
 import asyncpg
 import pytest
 
-from db import interactions
-from db.entries import delete_entry
+from db import unchecked
 from tests.factories import counts, follow_counts, make_entry, make_user
 
 ZERO = {"resonance_count": 0, "branch_count": 0, "amplification_count": 0, "share_count": 0}
@@ -24,36 +23,36 @@ async def test_resonate_counts_one_and_unresonate_uncounts_it(conn: asyncpg.Conn
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
 
-    assert await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     assert (await counts(conn, entry["id"]))["resonance_count"] == 1
 
-    assert await interactions.unresonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert await unchecked.delete_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     assert (await counts(conn, entry["id"]))["resonance_count"] == 0
 
 
 async def test_resonating_twice_leaves_one_resonance(conn: asyncpg.Connection) -> None:
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
-    assert await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
-    assert not await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert not await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     assert (await counts(conn, entry["id"]))["resonance_count"] == 1
 
 
 async def test_unresonate_of_nothing_is_a_no_op(conn: asyncpg.Connection) -> None:
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
-    assert not await interactions.unresonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert not await unchecked.delete_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     assert await counts(conn, entry["id"]) == ZERO
 
 
 async def test_resonance_decrement_at_zero_stays_zero(conn: asyncpg.Connection) -> None:
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
-    await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     await conn.execute(
         "UPDATE entry_interaction_counts SET resonance_count = 0 WHERE entry_id = $1", entry["id"]
     )
-    await interactions.unresonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.delete_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     assert (await counts(conn, entry["id"]))["resonance_count"] == 0
 
 
@@ -61,37 +60,37 @@ async def test_amplify_counts_one_and_unamplify_uncounts_it(conn: asyncpg.Connec
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
 
-    assert await interactions.amplify(conn, user_id=fan["id"], entry_id=entry["id"])
-    assert not await interactions.amplify(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert await unchecked.insert_amplification(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert not await unchecked.insert_amplification(conn, user_id=fan["id"], entry_id=entry["id"])
     assert (await counts(conn, entry["id"]))["amplification_count"] == 1
 
-    assert await interactions.unamplify(conn, user_id=fan["id"], entry_id=entry["id"])
-    assert not await interactions.unamplify(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert await unchecked.delete_amplification(conn, user_id=fan["id"], entry_id=entry["id"])
+    assert not await unchecked.delete_amplification(conn, user_id=fan["id"], entry_id=entry["id"])
     assert (await counts(conn, entry["id"]))["amplification_count"] == 0
 
 
 async def test_amplification_decrement_at_zero_stays_zero(conn: asyncpg.Connection) -> None:
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
-    await interactions.amplify(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_amplification(conn, user_id=fan["id"], entry_id=entry["id"])
     await conn.execute(
         "UPDATE entry_interaction_counts SET amplification_count = 0 WHERE entry_id = $1",
         entry["id"],
     )
-    await interactions.unamplify(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.delete_amplification(conn, user_id=fan["id"], entry_id=entry["id"])
     assert (await counts(conn, entry["id"]))["amplification_count"] == 0
 
 
 async def test_share_counts_every_call(conn: asyncpg.Connection) -> None:
     entry = await make_entry(conn, await make_user(conn))
-    assert await interactions.share(conn, entry_id=entry["id"]) == 1
-    assert await interactions.share(conn, entry_id=entry["id"]) == 2
+    assert await unchecked.record_share(conn, entry_id=entry["id"]) == 1
+    assert await unchecked.record_share(conn, entry_id=entry["id"]) == 2
     assert (await counts(conn, entry["id"]))["share_count"] == 2
 
 
 async def test_share_of_a_missing_entry_is_refused(conn: asyncpg.Connection) -> None:
     with pytest.raises(asyncpg.ForeignKeyViolationError):
-        await interactions.share(conn, entry_id=999_999)
+        await unchecked.record_share(conn, entry_id=999_999)
 
 
 async def test_a_branch_is_recorded_in_order_and_counted(conn: asyncpg.Connection) -> None:
@@ -116,7 +115,7 @@ async def test_deleting_a_branch_uncounts_it(conn: asyncpg.Connection) -> None:
     author = await make_user(conn)
     root = await make_entry(conn, author)
     branch = await make_entry(conn, author, parent_id=root["id"])
-    assert await delete_entry(conn, branch["id"])
+    assert await unchecked.delete_entry_row(conn, branch["id"])
     assert (await counts(conn, root["id"]))["branch_count"] == 0
     assert await conn.fetchval("SELECT count(*) FROM entry_branches") == 0
 
@@ -128,7 +127,7 @@ async def test_branch_decrement_at_zero_stays_zero(conn: asyncpg.Connection) -> 
     await conn.execute(
         "UPDATE entry_interaction_counts SET branch_count = 0 WHERE entry_id = $1", root["id"]
     )
-    await delete_entry(conn, branch["id"])
+    await unchecked.delete_entry_row(conn, branch["id"])
     assert (await counts(conn, root["id"]))["branch_count"] == 0
 
 
@@ -138,7 +137,7 @@ async def test_deleting_a_parent_leaves_its_branches_as_roots(conn: asyncpg.Conn
     branch = await make_entry(conn, author, parent_id=root["id"])
     reply = await make_entry(conn, author, parent_id=branch["id"])
 
-    assert await delete_entry(conn, root["id"])
+    assert await unchecked.delete_entry_row(conn, root["id"])
 
     parent_ids = dict(await conn.fetch("SELECT id, parent_id FROM stream_entries"))
     assert parent_ids == {branch["id"]: None, reply["id"]: branch["id"]}
@@ -165,22 +164,22 @@ async def test_moving_a_branch_moves_its_count(conn: asyncpg.Connection) -> None
 async def test_follow_counts_both_sides_and_unfollow_uncounts(conn: asyncpg.Connection) -> None:
     ada, bob = await make_user(conn), await make_user(conn)
 
-    assert await interactions.follow(conn, follower_id=ada["id"], followed_id=bob["id"])
-    assert not await interactions.follow(conn, follower_id=ada["id"], followed_id=bob["id"])
+    assert await unchecked.insert_follow(conn, follower_id=ada["id"], followed_id=bob["id"])
+    assert not await unchecked.insert_follow(conn, follower_id=ada["id"], followed_id=bob["id"])
     assert await follow_counts(conn, ada["id"]) == (0, 1)
     assert await follow_counts(conn, bob["id"]) == (1, 0)
 
-    assert await interactions.unfollow(conn, follower_id=ada["id"], followed_id=bob["id"])
-    assert not await interactions.unfollow(conn, follower_id=ada["id"], followed_id=bob["id"])
+    assert await unchecked.delete_follow(conn, follower_id=ada["id"], followed_id=bob["id"])
+    assert not await unchecked.delete_follow(conn, follower_id=ada["id"], followed_id=bob["id"])
     assert await follow_counts(conn, ada["id"]) == (0, 0)
     assert await follow_counts(conn, bob["id"]) == (0, 0)
 
 
 async def test_follow_decrement_at_zero_stays_zero(conn: asyncpg.Connection) -> None:
     ada, bob = await make_user(conn), await make_user(conn)
-    await interactions.follow(conn, follower_id=ada["id"], followed_id=bob["id"])
+    await unchecked.insert_follow(conn, follower_id=ada["id"], followed_id=bob["id"])
     await conn.execute("UPDATE users SET follower_count = 0, following_count = 0")
-    await interactions.unfollow(conn, follower_id=ada["id"], followed_id=bob["id"])
+    await unchecked.delete_follow(conn, follower_id=ada["id"], followed_id=bob["id"])
     assert await follow_counts(conn, ada["id"]) == (0, 0)
     assert await follow_counts(conn, bob["id"]) == (0, 0)
 
@@ -188,7 +187,7 @@ async def test_follow_decrement_at_zero_stays_zero(conn: asyncpg.Connection) -> 
 async def test_following_yourself_is_refused(conn: asyncpg.Connection) -> None:
     ada = await make_user(conn)
     with pytest.raises(asyncpg.CheckViolationError):
-        await interactions.follow(conn, follower_id=ada["id"], followed_id=ada["id"])
+        await unchecked.insert_follow(conn, follower_id=ada["id"], followed_id=ada["id"])
 
 
 async def test_counters_cannot_be_set_negative(conn: asyncpg.Connection) -> None:
@@ -205,10 +204,10 @@ async def test_each_counter_change_bumps_the_entry_version(conn: asyncpg.Connect
     entry = await make_entry(conn, author)
     version = "SELECT version FROM entry_interaction_counts WHERE entry_id = $1"
     assert await conn.fetchval(version, entry["id"]) == 0
-    await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
-    await interactions.share(conn, entry_id=entry["id"])
+    await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.record_share(conn, entry_id=entry["id"])
     assert await conn.fetchval(version, entry["id"]) == 2
-    await interactions.unresonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.delete_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     assert await conn.fetchval(version, entry["id"]) == 3
 
 
@@ -231,7 +230,7 @@ async def test_an_entry_counter_change_notifies_all_its_counts(
     entry = await make_entry(conn, author)
     queue = await _notifications(listener, "entry_counts")
 
-    await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
 
     event = await asyncio.wait_for(queue.get(), timeout=5)
     assert event == {
@@ -250,7 +249,7 @@ async def test_a_follow_notifies_both_users_counts(
     ada, bob = await make_user(conn), await make_user(conn)
     queue = await _notifications(listener, "user_counts")
 
-    await interactions.follow(conn, follower_id=ada["id"], followed_id=bob["id"])
+    await unchecked.insert_follow(conn, follower_id=ada["id"], followed_id=bob["id"])
 
     events = [await asyncio.wait_for(queue.get(), timeout=5) for _ in range(2)]
     by_id = {e["id"]: e for e in events}
@@ -275,8 +274,8 @@ async def test_a_no_op_sends_no_notification(
     entry = await make_entry(conn, author)
     queue = await _notifications(listener, "entry_counts")
 
-    await interactions.unresonate(conn, user_id=fan["id"], entry_id=entry["id"])
-    await interactions.share(conn, entry_id=entry["id"])  # a change, to know delivery happened
+    await unchecked.delete_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.record_share(conn, entry_id=entry["id"])  # a change, to know delivery happened
 
     event = await asyncio.wait_for(queue.get(), timeout=5)
     assert event["share_count"] == 1

@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 import httpx
 
-from db import interactions
+from db import unchecked
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data, error_codes, post
 
@@ -211,7 +211,7 @@ async def test_delete_entry_returns_its_id_and_leaves_branches_as_roots(
     me, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, me)
     reply = await make_entry(conn, fan, parent_id=entry["id"])
-    await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
 
     got = await data(client, DELETE, {"id": entry_gid(entry)}, as_user=me["id"])
 

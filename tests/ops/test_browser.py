@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from playwright.async_api import Browser, Page, Route, expect
 
-from db.interactions import resonate
+from db.unchecked import insert_resonance
 from tests.factories import entry_gid, make_entry, make_user
 from tests.graphql import token_for
 from tests.ops.conftest import Served
@@ -90,5 +90,5 @@ async def test_graphiql_runs_a_subscription_with_the_token_from_its_headers(
 
     result = page.locator(".result-window")
     await expect(result).to_contain_text('"resonanceCount": 0')
-    await resonate(conn, user_id=author["id"], entry_id=entry["id"])
+    await insert_resonance(conn, user_id=author["id"], entry_id=entry["id"])
     await expect(result).to_contain_text('"resonanceCount": 1')

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack, aclosing
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
@@ -18,17 +17,18 @@ from resolvers.context import Context, Viewer
 from resolvers.snapshots import Snapshots
 from schema import schema
 
-_requests: WeakKeyDictionary[CountsBroker, SimpleNamespace] = WeakKeyDictionary()
+_snapshots: WeakKeyDictionary[CountsBroker, tuple[asyncpg.Pool, Snapshots]] = WeakKeyDictionary()
 
 
-def app_request(broker: CountsBroker, pool: asyncpg.Pool) -> SimpleNamespace:
-    """What a resolver reaches through the request: the app's broker and snapshot loaders,
-    one set per broker and pool, as the app has one per process."""
-    request = _requests.get(broker)
-    if request is None or request.app.state.pool is not pool:
-        state = SimpleNamespace(broker=broker, pool=pool, snapshots=Snapshots(pool))
-        request = _requests[broker] = SimpleNamespace(app=SimpleNamespace(state=state))
-    return request
+def live_context(broker: CountsBroker, pool: asyncpg.Pool, viewer: UUID | None = None) -> Context:
+    """A context as the app makes one: the broker, and snapshot loaders shared by every
+    context of that broker and pool, as the app has one set per process."""
+    made = _snapshots.get(broker)
+    if made is None or made[0] is not pool:
+        made = _snapshots[broker] = (pool, Snapshots(pool))
+    return Context(
+        db=pool, broker=broker, snapshots=made[1], viewer=Viewer(viewer) if viewer else None
+    )
 
 
 async def subscribe(
@@ -40,9 +40,7 @@ async def subscribe(
     viewer: UUID | None = None,
 ) -> AsyncGenerator[ExecutionResult, None]:
     """The subscription's results, closed when `stack` is."""
-    context = Context(
-        db=pool, request=app_request(broker, pool), viewer=Viewer(viewer) if viewer else None
-    )
+    context = live_context(broker, pool, viewer)
     results = await schema.subscribe(document, variable_values={"id": gid}, context_value=context)
     assert not isinstance(results, ExecutionResult)
     return await stack.enter_async_context(aclosing(results))

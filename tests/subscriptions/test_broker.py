@@ -11,17 +11,21 @@ from typing import Any
 
 import asyncpg
 import pytest
+from starlette.requests import Request
+from starlette.routing import Route
 from strawberry.types import ExecutionResult
 
-from db import interactions
+from db import unchecked
 from db.counts import Counts
 from db.listen import ENTRY_COUNTS, CountsBroker, Mailbox
 from db.pool import counting_statements, create_pool
-from resolvers.context import Context
+from resolvers.snapshots import Snapshots
 from resolvers.subscriptions import resolve_entry_counts
 from schema import schema
+from server.app import GraphQLApp, create_app
+from server.settings import Settings
 from tests.factories import entry_gid, make_entry, make_user
-from tests.subscriptions.inprocess import app_request
+from tests.subscriptions.inprocess import live_context
 from tests.subscriptions.wsclient import ENTRY_COUNTS as ENTRY_COUNTS_DOCUMENT
 from tests.subscriptions.wsclient import eventually
 
@@ -77,15 +81,13 @@ async def test_a_slow_subscriber_gets_the_newest_counts_once_and_never_older_one
     author = await make_user(conn)
     entry = await make_entry(conn, author)
     fans = [await make_user(conn) for _ in range(6)]
-    events = resolve_entry_counts(
-        Context(db=pool, request=app_request(broker, pool)), entry_gid(entry)
-    )
+    events = resolve_entry_counts(live_context(broker, pool), entry_gid(entry))
 
     async with asyncio.timeout(10):
         assert (await anext(events))["resonance_count"] == 0
         with broker.subscribe(ENTRY_COUNTS, str(entry["id"])) as probe:
             for fan in fans[:5]:
-                await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+                await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
             await wait_for_version(probe, 5)
         assert broker.subscriber_count() == 1
         # Five changes while the subscriber was not reading: it is owed the last one only.
@@ -112,7 +114,7 @@ async def test_a_slow_subscriber_gets_the_newest_counts_once_and_never_older_one
 
             await eventually(snapshot_read)
         assert not following.done()
-        await interactions.resonate(conn, user_id=fans[5]["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=fans[5]["id"], entry_id=entry["id"])
         assert (await following)["resonance_count"] == 6
 
     await events.aclose()
@@ -129,7 +131,7 @@ async def test_a_failure_while_subscribed_is_internal_and_its_text_is_not_sent(
     results = await schema.subscribe(
         ENTRY_COUNTS_DOCUMENT,
         variable_values={"id": entry_gid(entry)},
-        context_value=Context(db=closed, request=app_request(broker, closed)),
+        context_value=live_context(broker, closed),
     )
     assert not isinstance(results, ExecutionResult)
 
@@ -179,7 +181,22 @@ async def test_a_listen_connection_that_stops_answering_is_replaced(
     entry = await make_entry(conn, author)
     try:
         with broker.subscribe(ENTRY_COUNTS, str(entry["id"])) as mailbox:
-            await interactions.share(conn, entry_id=entry["id"])
+            await unchecked.record_share(conn, entry_id=entry["id"])
             await wait_for_version(mailbox, 1)
     finally:
         await broker.stop()
+
+
+async def test_every_context_the_app_makes_names_the_processs_broker_and_snapshot_loaders(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)
+    [graphql] = [r.app for r in app.routes if isinstance(r, Route) and r.path == "/graphql"]
+    assert isinstance(graphql, GraphQLApp)
+    scope = {"type": "http", "app": app, "method": "POST", "path": "/graphql", "headers": []}
+    async with app.router.lifespan_context(app):
+        contexts = [await graphql.get_context(Request(scope), None) for _ in range(2)]
+        broker, snapshots = app.state.broker, app.state.snapshots
+    assert isinstance(broker, CountsBroker)
+    assert isinstance(snapshots, Snapshots)
+    assert all(c.broker is broker and c.snapshots is snapshots for c in contexts)

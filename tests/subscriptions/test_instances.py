@@ -13,7 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from db import interactions
+from db import unchecked
 from tests.conftest import with_database
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data
@@ -92,7 +92,7 @@ async def test_a_burst_of_200_resonates_ends_at_200_within_a_second(
 
     async def resonate(fan: asyncpg.Record) -> float:
         async with pool.acquire() as c:
-            assert await interactions.resonate(c, user_id=fan["id"], entry_id=entry["id"])
+            assert await unchecked.insert_resonance(c, user_id=fan["id"], entry_id=entry["id"])
         return time.monotonic()
 
     async with (
@@ -141,7 +141,7 @@ async def test_a_lost_listen_connection_is_replaced_and_subscribers_get_a_fresh_
     fans = [await make_user(conn) for _ in range(4)]
 
     async def resonate(fan: asyncpg.Record) -> None:
-        await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
 
     async with (
         subscribe(server.ws_url, ENTRY_COUNTS, {"id": entry_gid(entry)}) as entry_sub,
@@ -166,7 +166,7 @@ async def test_a_lost_listen_connection_is_replaced_and_subscribers_get_a_fresh_
             assert terminated, "the server's LISTEN connection was not found"
             await resonate(fans[1])
             await resonate(fans[2])
-            await interactions.follow(conn, follower_id=fans[0]["id"], followed_id=author["id"])
+            await unchecked.insert_follow(conn, follower_id=fans[0]["id"], followed_id=author["id"])
             assert (await server.stats())["reconnects"] == reconnects
 
         seen = await entry_sub.until(lambda event: resonances(event) == 3)
@@ -212,7 +212,7 @@ async def test_500_subscribers_come_and_go_and_leave_nothing_behind(
 
     # One change reaches every subscriber of the entry.
     changed = time.monotonic()
-    await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+    await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
     async with asyncio.timeout(10):
         events = await asyncio.gather(*(s.event() for s in subscribers[::2]))
     print(f"one change reached 250 subscribers in {(time.monotonic() - changed) * 1000:.0f} ms")

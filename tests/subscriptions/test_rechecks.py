@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from strawberry.types import ExecutionResult
 
-from db import interactions
+from db import unchecked
 from db.listen import CountsBroker
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.subscriptions.inprocess import next_data, next_result, subscribe
@@ -55,7 +55,7 @@ async def test_an_entry_made_private_ends_the_subscriptions_of_others_not_the_au
         )
         await assert_ends_not_found(readers, "entryId: no such entry")
 
-        await interactions.resonate(conn, user_id=author["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=author["id"], entry_id=entry["id"])
         data = await next_data(authors)
         assert data["entryCounts"]["counts"]["resonanceCount"] == 1
 
@@ -67,7 +67,7 @@ async def test_deleting_a_user_ends_the_subscriptions_to_their_counts_with_not_f
     async with AsyncExitStack() as stack:
         results = await subscribe(stack, broker, pool, USER_COUNTS, user_gid(user))
         await next_data(results)
-        await conn.execute("DELETE FROM users WHERE id = $1", user["id"])
+        assert await unchecked.delete_user(conn, user["id"])
         await assert_ends_not_found(results, "userId: no such user")
     assert broker.registry_size() == 0
 
@@ -77,7 +77,7 @@ async def test_unfollowing_the_author_ends_the_subscriptions_to_entries_for_foll
 ) -> None:
     author, leaving, staying = [await make_user(conn) for _ in range(3)]
     for follower in (leaving, staying):
-        await interactions.follow(conn, follower_id=follower["id"], followed_id=author["id"])
+        await unchecked.insert_follow(conn, follower_id=follower["id"], followed_id=author["id"])
     entry = await make_entry(conn, author, privacy="followers")
     gid = entry_gid(entry)
     async with AsyncExitStack() as stack:
@@ -86,9 +86,9 @@ async def test_unfollowing_the_author_ends_the_subscriptions_to_entries_for_foll
         await next_data(leavers)
         await next_data(stayers)
 
-        await interactions.unfollow(conn, follower_id=leaving["id"], followed_id=author["id"])
+        await unchecked.delete_follow(conn, follower_id=leaving["id"], followed_id=author["id"])
         await assert_ends_not_found(leavers, "entryId: no such entry")
 
-        await interactions.resonate(conn, user_id=staying["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=staying["id"], entry_id=entry["id"])
         data = await next_data(stayers)
         assert data["entryCounts"]["counts"]["resonanceCount"] == 1

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
-from db import interactions
+from db import unchecked
 from db.listen import CountsBroker
 from schema.common import InteractionCounts
 from schema.shared_events import SharedEvent
@@ -57,7 +57,7 @@ async def test_subscribers_with_the_same_document_share_each_changes_execution(
             assert (await next_data(results))["entryCounts"]["counts"]["resonanceCount"] == 0
         assert len(executions) == 3  # each snapshot is its subscriber's own
 
-        await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
         changed = [await next_data(results) for results in streams]
 
     assert all(data["entryCounts"]["counts"]["resonanceCount"] == 1 for data in changed)
@@ -79,7 +79,7 @@ async def test_different_documents_on_one_entry_each_get_what_they_asked_for(
         await next_data(shares)
         await next_data(resonances)
 
-        await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
         assert await next_data(shares) == {"entryCounts": {"counts": {"shareCount": 0}}}
         assert await next_data(resonances) == {"entryCounts": {"counts": {"resonanceCount": 1}}}
 

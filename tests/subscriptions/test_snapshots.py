@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 
 import asyncpg
 
-from db import interactions
+from db import unchecked
 from db.listen import CountsBroker
 from db.pool import counting_statements
 from db.visibility import Audience
@@ -43,7 +43,7 @@ async def test_twenty_subscribers_told_to_recheck_read_their_snapshots_in_one_st
         await asyncio.sleep(0.1)
         assert statements[0] == 1
 
-        await interactions.resonate(conn, user_id=fan["id"], entry_id=entry["id"])
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
         changed = await asyncio.gather(*waiting)
     assert all(r.data["entryCounts"]["counts"]["resonanceCount"] == 1 for r in changed)  # type: ignore[index]
 
@@ -52,7 +52,7 @@ async def test_one_statement_answers_each_viewer_as_the_visibility_rule_does(
     pool: asyncpg.Pool, conn: asyncpg.Connection
 ) -> None:
     author, follower, stranger = [await make_user(conn) for _ in range(3)]
-    await interactions.follow(conn, follower_id=follower["id"], followed_id=author["id"])
+    await unchecked.insert_follow(conn, follower_id=follower["id"], followed_id=author["id"])
     public = await make_entry(conn, author)
     for_followers = await make_entry(conn, author, privacy="followers")
     private = await make_entry(conn, author, privacy="private")

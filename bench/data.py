@@ -15,6 +15,7 @@ from psycopg import sql
 from bench import dataset
 from db.migrate import apply_all
 from db.pool import connect
+from db.tables import TABLES
 
 # The data depends on the generator; the schema is brought up to date by the migrations, as
 # in production, so a new migration does not cost a new dataset.
@@ -81,6 +82,6 @@ async def _generate(url: str, size: str) -> dict[str, int]:
 async def _counts(url: str) -> dict[str, int]:
     conn = await connect(url)
     try:
-        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in dataset.TABLES}
+        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
     finally:
         await conn.close()

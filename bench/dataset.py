@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import asyncpg
 
 from db.reconcile import find_drift
+from db.tables import TABLES
 from db.trending import refresh_trending
 
 
@@ -41,15 +42,6 @@ SIZES = {
 }
 
 FEED_READER_FOLLOWS = 200
-TABLES = (
-    "users",
-    "stream_entries",
-    "entry_interaction_counts",
-    "user_resonances",
-    "user_amplifications",
-    "entry_branches",
-    "user_follows",
-)
 
 # Deterministic ids: user n is md5('bench-user-n') as a UUID.
 _USER_ID = "md5('bench-user-' || {n})::uuid"

@@ -7,26 +7,20 @@ from db.executor import Row
 from resolvers.context import Context
 from resolvers.ids import entry_pk, user_pk
 from resolvers.pagination import (
+    BRANCH_ORDER,
+    ENTRY_ORDER,
+    INTERACTION_ORDER,
+    NestedList,
     Page,
     check_first,
-    decode_cursor,
-    encode_cursor,
-    load_page,
     make_page,
 )
 from resolvers.tags import normalise_tag
 
-
-def entry_cursor(row: Row) -> str:
-    return encode_cursor("entries", row["created_at"], row["id"])
-
-
-def branch_cursor(row: Row) -> str:
-    return encode_cursor("branches", row["branch_order"])
-
-
-def interaction_cursor(row: Row) -> str:
-    return encode_cursor("interactions", row["edge_created_at"], row["edge_id"])
+# The lists under an entry, for resolve_page.
+BRANCHES = NestedList(BRANCH_ORDER, lambda loaders: loaders.branches_by_parent_id)
+RESONATORS = NestedList(INTERACTION_ORDER, lambda loaders: loaders.resonators_by_entry_id)
+AMPLIFIERS = NestedList(INTERACTION_ORDER, lambda loaders: loaders.amplifiers_by_entry_id)
 
 
 async def resolve_entry(ctx: Context, global_id: str) -> Row | None:
@@ -43,7 +37,7 @@ async def resolve_entries(
     after: str | None,
 ) -> Page:
     first = check_first(first)
-    keyset = decode_cursor("entries", after)
+    keyset = ENTRY_ORDER.decode(after)
     rows = await fetch_entries(
         ctx.db,
         ctx.audience,
@@ -53,7 +47,7 @@ async def resolve_entries(
         after=keyset,
         limit=first + 1,
     )
-    return make_page(rows, first, keyset, entry_cursor)
+    return make_page(rows, first, keyset, ENTRY_ORDER)
 
 
 async def resolve_parent(ctx: Context, parent_id: int | None) -> Row | None:
@@ -64,24 +58,3 @@ async def resolve_parent(ctx: Context, parent_id: int | None) -> Row | None:
 
 async def resolve_ancestors(ctx: Context, entry_id: int) -> list[Row]:
     return await ctx.loaders.ancestors_by_entry_id.load(entry_id)
-
-
-async def resolve_branches(
-    ctx: Context, entry_id: int, first: int | None, after: str | None
-) -> Page:
-    loader = ctx.loaders.branches_by_parent_id
-    return await load_page(loader, "branches", entry_id, first, after, branch_cursor)
-
-
-async def resolve_resonators(
-    ctx: Context, entry_id: int, first: int | None, after: str | None
-) -> Page:
-    loader = ctx.loaders.resonators_by_entry_id
-    return await load_page(loader, "interactions", entry_id, first, after, interaction_cursor)
-
-
-async def resolve_amplifiers(
-    ctx: Context, entry_id: int, first: int | None, after: str | None
-) -> Page:
-    loader = ctx.loaders.amplifiers_by_entry_id
-    return await load_page(loader, "interactions", entry_id, first, after, interaction_cursor)

@@ -1,8 +1,9 @@
-"""Errors a client can branch on: each carries one of the schema's `extensions.code`s.
+"""Errors a client can branch on: each class is one of the schema's `extensions.code`s.
 
-Anything else raised while resolving is unexpected: it is logged with its traceback and the
-client sees only "Internal server error" with code INTERNAL (schema/errors.py decides how
-every error reaches the client; server/errors.py, which HTTP status goes with it).
+Raise these; schema/errors.py decides how every error reaches the client (its code, message
+and extensions, and over HTTP its status), whichever way it leaves. Anything else raised
+while resolving is unexpected: it is logged with its traceback and the client sees only
+"Internal server error" with code INTERNAL.
 """
 
 from __future__ import annotations

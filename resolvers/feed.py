@@ -6,19 +6,15 @@ from db.executor import Row
 from db.feed import fetch_feed
 from db.trending import fetch_trending
 from resolvers.context import Context
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor, make_page
-
-
-def feed_cursor(row: Row) -> str:
-    return encode_cursor("feed", row["feed_at"], row["id"])
+from resolvers.pagination import FEED_ORDER, Page, check_first, make_page
 
 
 async def resolve_feed(ctx: Context, first: int | None, after: str | None) -> Page:
     ctx.require_viewer()
     first = check_first(first)
-    keyset = decode_cursor("feed", after)
+    keyset = FEED_ORDER.decode(after)
     rows = await fetch_feed(ctx.db, ctx.audience, after=keyset, limit=first + 1)
-    return make_page(rows, first, keyset, feed_cursor)
+    return make_page(rows, first, keyset, FEED_ORDER)
 
 
 async def resolve_trending(ctx: Context, window: str, first: int | None) -> list[Row]:

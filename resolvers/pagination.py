@@ -1,4 +1,4 @@
-"""Keyset pagination: `first` bounds, opaque cursors, and pages of rows.
+"""Keyset pagination: `first` bounds, opaque cursors, pages of rows, and the page resolver.
 
 A cursor is the sort key of the last row seen, so a page never repeats or skips a row that
 existed when the first page was read, however many rows are inserted meanwhile. Cursors are
@@ -10,30 +10,62 @@ database refuses.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
+from db.executor import Row
 from resolvers import keys
+from resolvers.context import Context
 from resolvers.errors import BadUserInput
-
-if TYPE_CHECKING:
-    from resolvers.loaders import PageByParentLoader
-
-    PageLoader = PageByParentLoader[Any]
+from resolvers.loaders import Loaders, PageByParentLoader
 
 MAX_FIRST = 100
 DEFAULT_FIRST = 20
 
-# What each list sorts by, as the types of its cursor's parts.
-CURSOR_KINDS: dict[str, tuple[Callable[[str], Any], ...]] = {
-    "entries": (keys.timestamp, keys.bigint),  # created_at, id (newest first)
-    "feed": (keys.timestamp, keys.bigint),  # placed at, entry id (newest first)
-    "branches": (keys.int4,),  # branch_order (ascending)
-    "follows": (keys.timestamp, keys.uuid),  # follow created_at, follow id
-    "interactions": (keys.timestamp, keys.bigint),  # resonance/amplification created_at, id
-}
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """What a list sorts by: the columns of a row its cursors hold, and how each part of a
+    cursor parses back into the column's type."""
+
+    tag: str
+    columns: tuple[str, ...]
+    parsers: tuple[Callable[[str], Any], ...]
+
+    def cursor(self, row: Row) -> str:
+        return encode_cursor(self.tag, *[row[column] for column in self.columns])
+
+    def decode(self, cursor: str | None) -> tuple[Any, ...] | None:
+        """The sort key in `cursor`; BAD_USER_INPUT when it is not a cursor of this list."""
+        if cursor is None:
+            return None
+        try:
+            # Not base64, not UTF-8 or a part out of range: all ValueErrors.
+            text = base64.b64decode(cursor, altchars=b"-_", validate=True).decode()
+            tag, *parts = text.split("|")
+            if tag != self.tag or len(parts) != len(self.parsers):
+                raise ValueError(tag)
+            return tuple(parse(part) for parse, part in zip(self.parsers, parts, strict=True))
+        except ValueError:
+            raise BadUserInput("after is not a cursor of this list") from None
+
+
+# Newest first, by created_at and id.
+ENTRY_ORDER = Keyset("entries", ("created_at", "id"), (keys.timestamp, keys.bigint))
+# Newest first, by when the entry was placed in the feed and its id.
+FEED_ORDER = Keyset("feed", ("feed_at", "id"), (keys.timestamp, keys.bigint))
+# Ascending branch_order under the parent.
+BRANCH_ORDER = Keyset("branches", ("branch_order",), (keys.int4,))
+# Most recent follow first, by the follow's created_at and id.
+FOLLOW_ORDER = Keyset("follows", ("edge_created_at", "edge_id"), (keys.timestamp, keys.uuid))
+# Most recent resonance or amplification first, by its created_at and id.
+INTERACTION_ORDER = Keyset(
+    "interactions", ("edge_created_at", "edge_id"), (keys.timestamp, keys.bigint)
+)
 
 
 def check_first(first: int | None, field: str = "first") -> int:
@@ -45,25 +77,9 @@ def check_first(first: int | None, field: str = "first") -> int:
     return first
 
 
-def encode_cursor(kind: str, *parts: object) -> str:
-    text = "|".join([kind, *(p.isoformat() if isinstance(p, datetime) else str(p) for p in parts)])
+def encode_cursor(tag: str, *parts: object) -> str:
+    text = "|".join([tag, *(p.isoformat() if isinstance(p, datetime) else str(p) for p in parts)])
     return base64.urlsafe_b64encode(text.encode()).decode("ascii")
-
-
-def decode_cursor(kind: str, cursor: str | None) -> tuple[Any, ...] | None:
-    """The sort key in `cursor`; BAD_USER_INPUT when it is not a cursor of this list."""
-    if cursor is None:
-        return None
-    parsers = CURSOR_KINDS[kind]
-    try:
-        # Not base64, not UTF-8 or a part out of range: all ValueErrors.
-        text = base64.b64decode(cursor, altchars=b"-_", validate=True).decode()
-        tag, *parts = text.split("|")
-        if tag != kind or len(parts) != len(parsers):
-            raise ValueError(tag)
-        return tuple(parse(part) for parse, part in zip(parsers, parts, strict=True))
-    except ValueError:
-        raise BadUserInput("after is not a cursor of this list") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,29 +92,31 @@ class Page:
     has_previous_page: bool
 
 
-def make_page(
-    rows: Sequence[Any], first: int, after: object, cursor_of: Callable[[Any], str]
-) -> Page:
+def make_page(rows: Sequence[Any], first: int, after: object, order: Keyset) -> Page:
     """`rows` were fetched with LIMIT first + 1: the extra row only says there is more."""
     shown = rows[:first]
     return Page(
         rows=shown,
-        cursors=[cursor_of(r) for r in shown],
+        cursors=[order.cursor(r) for r in shown],
         has_next_page=len(rows) > first,
         has_previous_page=after is not None,
     )
 
 
-async def load_page(
-    loader: PageLoader,
-    kind: str,
-    parent: object,
-    first: int | None,
-    after: str | None,
-    cursor_of: Callable[[Any], str],
+@dataclass(frozen=True, slots=True)
+class NestedList(Generic[K]):
+    """A list under each parent (an entry's branches, a user's followers, ...): its order, and
+    the request's loader that reads the pages of all the parents asked for at once."""
+
+    order: Keyset
+    loader: Callable[[Loaders], PageByParentLoader[K]]
+
+
+async def resolve_page(
+    ctx: Context, nested: NestedList[K], parent: K, first: int | None, after: str | None
 ) -> Page:
-    """A page of the children of `parent` through a per-parent page loader."""
+    """A page of the list `nested` under `parent`."""
     first = check_first(first)
-    keyset = decode_cursor(kind, after)
-    rows = await loader.load((parent, first, keyset))
-    return make_page(rows, first, keyset, cursor_of)
+    keyset = nested.order.decode(after)
+    rows = await nested.loader(ctx.loaders).load((parent, first, keyset))
+    return make_page(rows, first, keyset, nested.order)

@@ -1,4 +1,4 @@
-"""User reads: one user, the viewer, and a user's entries, followers and following."""
+"""User reads: one user, the viewer, and the lists under a user (entries, followers, following)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from uuid import UUID
 from db.executor import Row
 from db.users import fetch_user_by_username
 from resolvers.context import Context
-from resolvers.entries import entry_cursor
 from resolvers.errors import BadUserInput
 from resolvers.ids import user_pk
-from resolvers.pagination import Page, encode_cursor, load_page
+from resolvers.pagination import ENTRY_ORDER, FOLLOW_ORDER, NestedList
 
-
-def follow_cursor(row: Row) -> str:
-    return encode_cursor("follows", row["edge_created_at"], row["edge_id"])
+# The lists under a user, for resolve_page.
+USER_ENTRIES = NestedList(ENTRY_ORDER, lambda loaders: loaders.entries_by_author_id)
+FOLLOWERS = NestedList(FOLLOW_ORDER, lambda loaders: loaders.followers_by_user_id)
+FOLLOWING = NestedList(FOLLOW_ORDER, lambda loaders: loaders.following_by_user_id)
 
 
 async def resolve_user(ctx: Context, global_id: str | None, username: str | None) -> Row | None:
@@ -34,24 +34,3 @@ async def resolve_viewer(ctx: Context) -> Row | None:
     if ctx.viewer is None:
         return None
     return await ctx.loaders.user_by_id.load(ctx.viewer.id)
-
-
-async def resolve_user_entries(
-    ctx: Context, user_id: UUID, first: int | None, after: str | None
-) -> Page:
-    loader = ctx.loaders.entries_by_author_id
-    return await load_page(loader, "entries", user_id, first, after, entry_cursor)
-
-
-async def resolve_followers(
-    ctx: Context, user_id: UUID, first: int | None, after: str | None
-) -> Page:
-    loader = ctx.loaders.followers_by_user_id
-    return await load_page(loader, "follows", user_id, first, after, follow_cursor)
-
-
-async def resolve_following(
-    ctx: Context, user_id: UUID, first: int | None, after: str | None
-) -> Page:
-    loader = ctx.loaders.following_by_user_id
-    return await load_page(loader, "follows", user_id, first, after, follow_cursor)

@@ -35,6 +35,7 @@ from graphql.validation import OverlappingFieldsCanBeMergedRule
 from graphql.validation.validate import ValidationAbortedError
 
 from resolvers.errors import BadUserInput
+from schema.errors import graphql_error
 
 # Field comparisons (graphql-core's units) allowed while checking that same-named fields
 # merge: about 30 ms of CPU at most.
@@ -51,7 +52,7 @@ def limit_error(
     extensions: dict[str, object] = {"limit": limit, "max": maximum}
     if actual is not None:
         extensions["actual"] = min(actual, MAX_REPORTED)
-    return GraphQLError(message, nodes, original_error=BadUserInput(message, **extensions))
+    return graphql_error(BadUserInput(message, **extensions), nodes)
 
 
 def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:

@@ -1,4 +1,4 @@
-"""The Entry type, its connection, and the entries filter."""
+"""The Entry type, its pages (EntryConnection of EntryEdges), and the entries filter."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers import entries as resolve
-from resolvers.context import Context
 from resolvers.ids import encode_id
-from resolvers.pagination import Page
-from schema.common import After, First, InteractionCounts, Node, PageInfo
+from resolvers.pagination import DEFAULT_FIRST, resolve_page
+from schema.common import Info, InteractionCounts, Node
+from schema.connections import After, Connection, Edge, First, Noun, worded
 from schema.enums import EntryType, Privacy
 from schema.json_scalar import UNSENDABLE_RULE
 from schema.users import User, UserConnection
 
-Info = strawberry.Info[Context, None]
+ENTRIES = Noun("entry", "entries", "An")
 
 
 @strawberry.type(
@@ -67,12 +67,7 @@ class Entry(Node):
             metadata=row["metadata"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
-            counts=InteractionCounts(
-                resonance_count=row["resonance_count"],
-                branch_count=row["branch_count"],
-                amplification_count=row["amplification_count"],
-                share_count=row["share_count"],
-            ),
+            counts=InteractionCounts.from_row(row),
             viewer_has_resonated=row["viewer_has_resonated"],
             viewer_has_amplified=row["viewer_has_amplified"],
         )
@@ -96,47 +91,35 @@ class Entry(Node):
         return [Entry.from_row(r) for r in await resolve.resolve_ancestors(info.context, self.pk)]
 
     @strawberry.field(description="Branches (replies) the viewer may see, in branch order.")
-    async def branches(self, info: Info, first: First = 20, after: After = None) -> EntryConnection:
-        page = await resolve.resolve_branches(info.context, self.pk, first, after)
-        return EntryConnection.from_page(page)
+    async def branches(
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+    ) -> EntryConnection:
+        page = await resolve_page(info.context, resolve.BRANCHES, self.pk, first, after)
+        return EntryConnection.from_page(page, Entry.from_row)
 
     @strawberry.field(description="Users who resonate with this entry, most recent first.")
     async def resonators(
-        self, info: Info, first: First = 20, after: After = None
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> UserConnection:
-        page = await resolve.resolve_resonators(info.context, self.pk, first, after)
-        return UserConnection.from_page(page)
+        page = await resolve_page(info.context, resolve.RESONATORS, self.pk, first, after)
+        return UserConnection.from_page(page, User.from_row)
 
     @strawberry.field(description="Users who amplified this entry, most recent first.")
     async def amplifiers(
-        self, info: Info, first: First = 20, after: After = None
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> UserConnection:
-        page = await resolve.resolve_amplifiers(info.context, self.pk, first, after)
-        return UserConnection.from_page(page)
+        page = await resolve_page(info.context, resolve.AMPLIFIERS, self.pk, first, after)
+        return UserConnection.from_page(page, User.from_row)
 
 
-@strawberry.type(description="An entry in a list, with the cursor to read on after it.")
-class EntryEdge:
-    cursor: str = strawberry.field(
-        description="Pass as `after` to read the entries after this one."
-    )
-    node: Entry = strawberry.field(description="The entry.")
+@worded(ENTRIES)
+class EntryEdge(Edge[Entry]):
+    pass
 
 
-@strawberry.type(description="A page of entries.")
-class EntryConnection:
-    edges: list[EntryEdge] = strawberry.field(description="The entries of this page, with cursors.")
-    nodes: list[Entry] = strawberry.field(description="The entries of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-
-    @classmethod
-    def from_page(cls, page: Page) -> EntryConnection:
-        nodes = [Entry.from_row(row) for row in page.rows]
-        return cls(
-            edges=[EntryEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
-            nodes=nodes,
-            page_info=PageInfo.from_page(page),
-        )
+@worded(ENTRIES)
+class EntryConnection(Connection[Entry, EntryEdge]):
+    pass
 
 
 @strawberry.input(description="Narrows `entries`; all given conditions must hold.")

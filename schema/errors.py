@@ -1,6 +1,6 @@
-"""Every error a client sees carries `extensions.code`; unexpected ones are masked and logged.
+"""How every error reaches the client, and with which code: the one module that decides.
 
-- An ApiError (resolvers/errors.py) keeps its message and code.
+- An ApiError (resolvers/errors.py) keeps its message, code and extensions.
 - A document that does not parse or validate, variables of the wrong type, or an operation
   that cannot be picked (an unknown operationName, no query) are the client's to fix:
   BAD_USER_INPUT, with graphql-core's (or Strawberry's) message.
@@ -9,31 +9,41 @@
   TIMEOUT. The server logs one line for each, no traceback: they are not bugs.
 - Anything else is a bug: the client sees "Internal server error" with code INTERNAL, no
   stack trace and no SQL; the server logs it with its traceback.
+
+Every way out goes through here: a query's or mutation's errors (ResonanceSchema.execute),
+a subscription's (ErrorCodes, and `with_code` for its events), an error raised before
+execution (`graphql_error`), a refusal before GraphQL runs and a WebSocket's `error`
+message (`error_body`, `formatted`), graphql-ws's `connection_error` (`connection_error`),
+and for HTTP the status and `Retry-After` that go with an answer (`response_status`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLFormattedError, Node
 from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import StreamExecutionResult
 
 from db import errors as db_errors
-from resolvers.errors import ApiError, TimedOut, Unavailable
+from resolvers.errors import ApiError, BadUserInput, RateLimited, TimedOut, Unavailable
 
 logger = logging.getLogger("resonance.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
 # A restart takes a second or two; a client told to wait this long finds the server back.
 UNAVAILABLE_RETRY_AFTER_SECONDS = 2
+# HTTP statuses for an answer with no data whose (first) error has this code; every other
+# answer is 200, whatever its errors (GraphQL over HTTP with application/json).
+STATUS_BY_CODE = {RateLimited.code: 429, Unavailable.code: 503}
 
 
 class _LineEvery:
@@ -88,31 +98,89 @@ def is_unexpected(error: GraphQLError) -> bool:
     )
 
 
-def with_code(error: GraphQLError) -> GraphQLError:
-    """The error as the client sees it."""
-    extra: dict[str, object] = {}
+def internal() -> ApiError:
+    """What the client is told of a bug: that it happened, nothing more."""
+    return ApiError(INTERNAL_MESSAGE)
+
+
+def _told(error: GraphQLError) -> ApiError | None:
+    """What the client is told of a GraphQL error; None when it carries its code already."""
     known = api_error(error.original_error)
     if known is not None:
-        message, code, extra = known.message, known.code, known.extensions
-    elif is_unexpected(error):
-        message, code = INTERNAL_MESSAGE, "INTERNAL"
-    elif error.extensions and "code" in error.extensions:
+        return known
+    if is_unexpected(error):
+        return internal()
+    if error.extensions and "code" in error.extensions:
+        return None
+    return BadUserInput(error.message)
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it."""
+    told = _told(error)
+    if told is None:
         return error
-    else:
-        message, code = error.message, "BAD_USER_INPUT"
     return GraphQLError(
-        message,
+        told.message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={**(error.extensions or {}), **extra, "code": code},
+        extensions={**(error.extensions or {}), **_extensions(told)},
     )
 
 
-def error_result(error: ApiError) -> GraphQLError:
-    """A whole-operation error (a bad token, say) raised before execution starts."""
-    return GraphQLError(error.message, extensions={**error.extensions, "code": error.code})
+def _extensions(error: ApiError) -> dict[str, Any]:
+    return {**error.extensions, "code": error.code}
+
+
+def graphql_error(error: ApiError, nodes: Node | list[Node] | None = None) -> GraphQLError:
+    """An ApiError as a GraphQL error, coded already: for errors a client gets before (or
+    instead of) execution, like a bad token or a document over a limit."""
+    return GraphQLError(error.message, nodes, original_error=error, extensions=_extensions(error))
+
+
+def formatted(error: ApiError) -> GraphQLFormattedError:
+    """An ApiError as JSON: a WebSocket `error` message's payload, an HTTP refusal's error."""
+    return {"message": error.message, "extensions": _extensions(error)}
+
+
+def error_body(error: ApiError) -> dict[str, Any]:
+    """A GraphQL-shaped answer holding only `error`: a refusal before GraphQL runs."""
+    return {"errors": [formatted(error)]}
+
+
+def connection_error(error: ApiError) -> dict[str, object]:
+    """graphql-ws's `connection_error` payload for a refused WebSocket (a bad token)."""
+    return {"message": error.message, "code": error.code}
+
+
+def escaped(schema: BaseSchema, error: Exception) -> GraphQLFormattedError:
+    """An exception that escaped an operation over a WebSocket, as its client sees it: a
+    syntax error is the client's to fix (BAD_USER_INPUT); anything else is logged and
+    INTERNAL."""
+    if not isinstance(error, GraphQLError):
+        error = GraphQLError(str(error), original_error=error)
+    schema.process_errors([error])
+    return with_code(error).formatted
+
+
+def response_status(body: Mapping[str, Any]) -> tuple[int | None, dict[str, str]]:
+    """The HTTP status (None: the default) and headers for a GraphQL response body."""
+    errors = body.get("errors")
+    if body.get("data") is not None or not errors:
+        return None, {}
+    code = str((errors[0].get("extensions") or {}).get("code"))
+    return STATUS_BY_CODE.get(code), retry_after(body)
+
+
+def retry_after(body: Mapping[str, Any]) -> dict[str, str]:
+    """`Retry-After` for a body whose errors say when to try again."""
+    for error in body.get("errors") or ():
+        seconds = (error.get("extensions") or {}).get("retryAfter")
+        if isinstance(seconds, int):
+            return {"Retry-After": str(seconds)}
+    return {}
 
 
 class ErrorCodes(SchemaExtension):

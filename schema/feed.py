@@ -1,4 +1,5 @@
-"""The home feed's connection, whose edges say why an entry is there."""
+"""The home feed's page, whose edges say why an entry is there (not a Connection: it has no
+`nodes`, and its edges a `reason`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ from uuid import UUID
 
 import strawberry
 
-from resolvers.context import Context
 from resolvers.pagination import Page
 from resolvers.users import resolve_user_by_pk
-from schema.common import PageInfo
+from schema.common import Info
+from schema.connections import PageInfo
 from schema.entries import Entry
 from schema.users import User
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(

@@ -31,6 +31,7 @@ from schema.builtin_scalars import ValuesNamingTheirArgument
 from schema.cost import CostModel
 from schema.document_cache import DocumentCache, Prepared
 from schema.document_limits import BoundedOverlappingFields, depth_and_alias_rule, limit_error
+from schema.errors import graphql_error
 from schema.rate_budget import RateBudget, client_of
 
 # graphql-core's rules that ours replace: the overlap check within a budget, and literal values
@@ -97,8 +98,9 @@ class Limits:
             f"over the rate budget of {budget.per_minute} per minute: {what} costs "
             f"{cost}; retry in {seconds} s"
         )
-        error = RateLimited(message, seconds, limit="rate", max=budget.per_minute, cost=cost)
-        return GraphQLError(message, original_error=error)
+        return graphql_error(
+            RateLimited(message, seconds, limit="rate", max=budget.per_minute, cost=cost)
+        )
 
     async def charge_parsing(self, context: object, query: str) -> None:
         """Charge a document not seen before for its parsing and validation, before they

@@ -9,14 +9,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers import mutations as resolve
-from resolvers.context import Context
 from resolvers.ids import encode_id
+from schema.common import Info
 from schema.entries import Entry
 from schema.enums import EntryType, Privacy, db_value
 from schema.json_scalar import INPUT_RULES
 from schema.users import User
-
-Info = strawberry.Info[Context, None]
 
 METADATA_INPUT = f"Free-form JSON, up to 16 KiB: {INPUT_RULES}."
 

@@ -7,14 +7,13 @@ from typing import Annotated
 import strawberry
 
 from resolvers import entries, feed, nodes, users
-from resolvers.context import Context
-from schema.common import After, First, Node
+from resolvers.pagination import DEFAULT_FIRST
+from schema.common import Info, Node
+from schema.connections import After, First
 from schema.entries import Entry, EntryConnection, EntryFilter
 from schema.enums import TrendingWindow, db_value
 from schema.feed import FeedConnection
 from schema.users import User
-
-Info = strawberry.Info[Context, None]
 
 _NODE_TYPES: dict[str, type[Entry] | type[User]] = {"Entry": Entry, "User": User}
 
@@ -81,7 +80,7 @@ class Query:
         filter: Annotated[
             EntryFilter | None, strawberry.argument(description="Conditions the entries must meet.")
         ] = None,
-        first: First = 20,
+        first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> EntryConnection:
         page = await entries.resolve_entries(
@@ -92,7 +91,7 @@ class Query:
             first=first,
             after=after,
         )
-        return EntryConnection.from_page(page)
+        return EntryConnection.from_page(page, Entry.from_row)
 
     @strawberry.field(
         description=(
@@ -100,7 +99,9 @@ class Query:
             "amplified by followed users, newest first."
         )
     )
-    async def feed(self, info: Info, first: First = 20, after: After = None) -> FeedConnection:
+    async def feed(
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+    ) -> FeedConnection:
         return FeedConnection.from_page(await feed.resolve_feed(info.context, first, after))
 
     @strawberry.field(
@@ -115,7 +116,7 @@ class Query:
         ] = TrendingWindow.DAY,
         first: Annotated[
             int | None, strawberry.argument(description="How many entries, 0 to 100.")
-        ] = 20,
+        ] = DEFAULT_FIRST,
     ) -> list[Entry]:
         rows = await feed.resolve_trending(
             info.context, db_value(window or TrendingWindow.DAY), first

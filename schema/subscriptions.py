@@ -11,13 +11,11 @@ from graphql import GraphQLError
 
 from db.counts import Counts
 from resolvers import subscriptions
-from resolvers.context import Context
 from resolvers.ids import encode_id
-from schema.common import InteractionCounts
+from schema.common import Info, InteractionCounts
 from schema.errors import with_code
 from schema.shared_events import SharedEvent, event_of
 
-Info = strawberry.Info[Context, None]
 Event = TypeVar("Event")
 
 
@@ -52,12 +50,7 @@ class EntryCountsEvent(SharedEvent):
     def from_counts(cls, counts: Counts) -> EntryCountsEvent:
         return cls(
             entry_id=strawberry.ID(encode_id("Entry", counts["id"])),
-            counts=InteractionCounts(
-                resonance_count=counts["resonance_count"],
-                branch_count=counts["branch_count"],
-                amplification_count=counts["amplification_count"],
-                share_count=counts["share_count"],
-            ),
+            counts=InteractionCounts.from_row(counts),
         )
 
 

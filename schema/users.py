@@ -1,4 +1,4 @@
-"""The User type and its connection."""
+"""The User type and its pages (UserConnection of UserEdges)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers import users as resolve
-from resolvers.context import Context
 from resolvers.ids import encode_id
-from resolvers.pagination import Page
-from schema.common import After, First, Node, PageInfo
+from resolvers.pagination import DEFAULT_FIRST, resolve_page
+from schema.common import Info, Node
+from schema.connections import After, Connection, Edge, First, Noun, worded
 from schema.enums import Role
 from schema.json_scalar import UNSENDABLE_RULE
 
 if TYPE_CHECKING:
     from schema.entries import EntryConnection
 
-Info = strawberry.Info[Context, None]
+USERS = Noun("user", "users", "A")
 
 
 @strawberry.type(description="A member of Resonance, with a profile and follow counts.")
@@ -76,41 +76,33 @@ class User(Node):
 
     @strawberry.field(description="This user's entries that the viewer may see, newest first.")
     async def entries(
-        self, info: Info, first: First = 20, after: After = None
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> Annotated[EntryConnection, strawberry.lazy("schema.entries")]:
-        from schema.entries import EntryConnection
+        from schema.entries import Entry, EntryConnection
 
-        page = await resolve.resolve_user_entries(info.context, self.pk, first, after)
-        return EntryConnection.from_page(page)
+        page = await resolve_page(info.context, resolve.USER_ENTRIES, self.pk, first, after)
+        return EntryConnection.from_page(page, Entry.from_row)
 
     @strawberry.field(description="Users who follow this user, most recent follow first.")
-    async def followers(self, info: Info, first: First = 20, after: After = None) -> UserConnection:
-        page = await resolve.resolve_followers(info.context, self.pk, first, after)
-        return UserConnection.from_page(page)
+    async def followers(
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+    ) -> UserConnection:
+        page = await resolve_page(info.context, resolve.FOLLOWERS, self.pk, first, after)
+        return UserConnection.from_page(page, User.from_row)
 
     @strawberry.field(description="Users this user follows, most recent follow first.")
-    async def following(self, info: Info, first: First = 20, after: After = None) -> UserConnection:
-        page = await resolve.resolve_following(info.context, self.pk, first, after)
-        return UserConnection.from_page(page)
+    async def following(
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+    ) -> UserConnection:
+        page = await resolve_page(info.context, resolve.FOLLOWING, self.pk, first, after)
+        return UserConnection.from_page(page, User.from_row)
 
 
-@strawberry.type(description="A user in a list, with the cursor to read on after it.")
-class UserEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to read the users after this one.")
-    node: User = strawberry.field(description="The user.")
+@worded(USERS)
+class UserEdge(Edge[User]):
+    pass
 
 
-@strawberry.type(description="A page of users.")
-class UserConnection:
-    edges: list[UserEdge] = strawberry.field(description="The users of this page, with cursors.")
-    nodes: list[User] = strawberry.field(description="The users of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-
-    @classmethod
-    def from_page(cls, page: Page) -> UserConnection:
-        nodes = [User.from_row(row) for row in page.rows]
-        return cls(
-            edges=[UserEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
-            nodes=nodes,
-            page_info=PageInfo.from_page(page),
-        )
+@worded(USERS)
+class UserConnection(Connection[User, UserEdge]):
+    pass

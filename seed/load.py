@@ -14,6 +14,7 @@ import uuid
 
 import asyncpg
 
+from db.tables import TABLES
 from db.visibility import visible_entry
 from seed.plan import Audiences, Plan
 
@@ -26,16 +27,12 @@ _COUNTER_TRIGGERS = (
     ("entry_branches", "trigger_branch_count_update"),
     ("user_follows", "update_follow_counts_trigger"),
 )
-_TABLES = (
-    "users, stream_entries, entry_interaction_counts, user_resonances, "
-    "user_amplifications, entry_branches, user_follows"
-)
 
 
 async def clear(conn: asyncpg.Connection) -> None:
     """Empty every table and turn the counter triggers off (inside the seeding transaction,
     so no other session sees them off)."""
-    await conn.execute(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE")
+    await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
     for table, trigger in _COUNTER_TRIGGERS:
         await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
 

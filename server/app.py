@@ -31,19 +31,19 @@ from db import migrate
 from db.listen import CountsBroker
 from db.pool import close_pool, create_pool
 from resolvers.context import Context
-from resolvers.errors import ApiError
+from resolvers.errors import ApiError, BadUserInput
 from resolvers.snapshots import Snapshots
 from schema import build_schema
-from schema.errors import INTERNAL_MESSAGE, error_result
+from schema.errors import INTERNAL_MESSAGE, graphql_error, internal, response_status
 from server import access_log, graphiql, http_input
 from server.auth import authenticate
-from server.errors import http_error, response_status, unexpected_error
+from server.errors import http_error, unexpected_error
 from server.health import healthz, readyz
 from server.rate_budget import RedisRateBudget, rate_budget
 from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
 from server.tasks import refresh_trending_forever
 from server.websocket import SocketContext, authenticate_connection
-from server.ws_handlers import LegacyWSHandler, TransportWSHandler, reader_within
+from server.ws_handlers import UNEXPECTED, LegacyWSHandler, TransportWSHandler, reader_within
 
 logger = logging.getLogger("resonance.server")
 
@@ -90,7 +90,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 await super().__call__(scope, receive, send)
             except Exception:
                 logger.exception("unexpected error on a WebSocket")
-                close = {"type": "websocket.close", "code": 4500, "reason": INTERNAL_MESSAGE}
+                close = {"type": "websocket.close", "code": UNEXPECTED, "reason": INTERNAL_MESSAGE}
                 with suppress(Exception):  # the socket may be gone already
                     await send(close)
             return
@@ -104,13 +104,12 @@ class GraphQLApp(GraphQL[Context, None]):
             http_input.check_declared_length(request.headers, limit)
             response = await self.run(request)
         except http_input.Refused as refused:
-            response = http_error(refused.message, refused.status)
-            response.headers.update(refused.headers)
+            response = http_error(refused, refused.status, refused.headers)
         except HTTPException as error:
-            response = http_error(error.reason, error.status_code)
+            response = http_error(BadUserInput(error.reason), error.status_code)
         except Exception:
             logger.exception("unexpected error serving %s %s", scope["method"], scope["path"])
-            response = http_error(INTERNAL_MESSAGE, 500, code="INTERNAL")
+            response = http_error(internal(), 500)
         await response(scope, receive, send)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
@@ -179,7 +178,7 @@ class GraphQLApp(GraphQL[Context, None]):
         access_log.record_operation(kwargs["request_data"])
         context: Context = kwargs["context"]
         if context.auth_error is not None:
-            return ExecutionResult(data=None, errors=[error_result(context.auth_error)])
+            return ExecutionResult(data=None, errors=[graphql_error(context.auth_error)])
         return await self._execute_over_http(**kwargs)
 
     async def _execute_over_http(

@@ -2,7 +2,8 @@
 
 A POST body is JSON in UTF-8 (`Content-Type: application/json`, no other charset), sent
 uncompressed, at most MAX_BODY_BYTES whether or not it declares its length. Whatever fails
-here is answered by server/errors.py's `http_error`, as a GraphQL-shaped body with a code.
+here is BAD_USER_INPUT with an HTTP status (server/errors.py's `http_error` answers it, as a
+GraphQL-shaped body).
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from collections.abc import Mapping
 
 from starlette.types import Message, Receive
 
+from resolvers.errors import BadUserInput
 from server import json_input
 
 
-class Refused(Exception):
+class Refused(BadUserInput):
     """A request refused before GraphQL runs, with its HTTP status (and headers)."""
 
     def __init__(self, message: str, status: int, headers: Mapping[str, str] | None = None):
         super().__init__(message)
-        self.message = message
         self.status = status
         self.headers = dict(headers or {})
 

@@ -19,7 +19,8 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from server.errors import error_body
+from resolvers.errors import BadUserInput
+from schema.errors import error_body
 
 # How long a refused connection is drained before it is closed whatever the client does.
 LINGER_SECONDS = 2.0
@@ -78,7 +79,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, message: str) -> None:
         self._refused = True
-        body = orjson.dumps(error_body(message, "BAD_USER_INPUT"))
+        body = orjson.dumps(error_body(BadUserInput(message)))
         head = [STATUS_LINE[status]]
         head += [
             name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers

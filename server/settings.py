@@ -1,117 +1,224 @@
-"""Settings read from the environment, in one place (the README's configuration table)."""
+"""Settings read from the environment, each declared once: its variable, default and meaning.
+
+`load_settings()` reads every field's variable; unset or empty is the default. The README's
+configuration table says the same, row for row (a test compares them). `Settings()` with
+arguments is how tests and the benchmark make settings of their own.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 from db import embedded
 
-# The server the tests make their databases on when DATABASE_URL is unset.
+# What `Settings()` connects to: the server the tests make their databases on.
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/resonance"
 # Good enough for a laptop; a deployment sets JWT_SECRET (the server warns when it does not).
 DEVELOPMENT_JWT_SECRET = "resonance-development-secret-change-me"
 # Where the private PostgreSQL keeps its data when DATABASE_URL is unset (git-ignored).
 DEFAULT_EMBEDDED_POSTGRES_DIR = Path(__file__).resolve().parent.parent / ".data" / "postgres"
 
-
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+T = TypeVar("T")
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return default if value is None or value == "" else int(value)
+@dataclass(frozen=True)
+class Variable:
+    """The environment variable of a setting, how its text is read, and its README row."""
+
+    name: str
+    parse: Callable[[str], Any]
+    default: str  # as the README's table shows it
+    meaning: str
 
 
-def _float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return default if value is None or value == "" else float(value)
+def _flag(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _list(name: str) -> tuple[str, ...]:
-    """A comma-separated list; unset or empty is no items."""
-    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+def _list(text: str) -> tuple[str, ...]:
+    """A comma-separated list, empty items dropped."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _file(path: str) -> str:
+    return Path(path).read_text()
+
+
+_PARSERS: dict[type, Callable[[str], Any]] = {
+    bool: _flag,
+    int: int,
+    float: float,
+    str: str,
+    tuple: _list,
+}
+
+
+def _shown(default: object) -> str:
+    if isinstance(default, bool):
+        return f"`{int(default)}`"
+    if isinstance(default, float):
+        return f"`{default:g}`"
+    return f"`{default}`"
+
+
+def setting(
+    variable: str,
+    default: T,
+    meaning: str,
+    *,
+    parse: Callable[[str], T] | None = None,
+    shown: str | None = None,
+) -> T:
+    """A field of Settings read from `variable` (parsed by the default's type unless `parse`
+    is given); `shown` is the default in the README's words when its value does not say it."""
+    read = Variable(
+        name=variable,
+        parse=parse or _PARSERS[type(default)],
+        default=shown or _shown(default),
+        meaning=meaning,
+    )
+    return field(default=default, metadata={"variable": read})
+
+
+def variable_of(each: Field[Any]) -> Variable:
+    read: Variable = each.metadata["variable"]
+    return read
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    host: str = "127.0.0.1"
-    port: int = 8000
-    migrate_on_start: bool = True
-    pool_min_size: int = 2
-    pool_max_size: int = 20
-    jwt_secret: str = DEVELOPMENT_JWT_SECRET
-    jwt_public_key: str | None = None
-    trending_refresh_seconds: int = 60
-    graphiql: bool = True
+    # Unset, load_settings() serves the private PostgreSQL (and sets embedded_postgres_dir).
+    database_url: str = setting(
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "the database (tests make their own databases on its server, default "
+        "`postgresql://postgres@127.0.0.1:5432`)",
+        shown="unset: the private PostgreSQL in `.data/postgres`",
+    )
+    # The private PostgreSQL's folder when it is the database (DATABASE_URL unset), else None.
+    # (setting() is a dataclasses.field: ruff knows no better for a Path.)
+    embedded_postgres_dir: Path | None = setting(  # noqa: RUF009
+        "EMBEDDED_POSTGRES_DIR",
+        None,
+        "where the private PostgreSQL keeps its data when `DATABASE_URL` is unset",
+        parse=Path,
+        shown="`.data/postgres` in the project",
+    )
+    host: str = setting("HOST", "127.0.0.1", "address the server listens on")
+    port: int = setting("PORT", 8000, "port the server listens on")
+    migrate_on_start: bool = setting(
+        "MIGRATE_ON_START", True, "apply pending migrations when the server starts"
+    )
+    pool_min_size: int = setting("DB_POOL_MIN_SIZE", 2, "connections the pool keeps open")
+    pool_max_size: int = setting("DB_POOL_MAX_SIZE", 20, "connections the pool may open")
+    jwt_secret: str = setting(
+        "JWT_SECRET",
+        DEVELOPMENT_JWT_SECRET,
+        "HS256 key for bearer tokens",
+        shown="a development secret (the server warns)",
+    )
+    # The key itself; the variable names its file.
+    jwt_public_key: str | None = setting(
+        "JWT_PUBLIC_KEY_FILE",
+        None,
+        "PEM public key: RS256 tokens are accepted too",
+        parse=_file,
+        shown="unset",
+    )
+    trending_refresh_seconds: int = setting(
+        "TRENDING_REFRESH_SECONDS", 60, "how often the trending view is refreshed"
+    )
+    graphiql: bool = setting("GRAPHIQL", True, "serve GraphiQL to browsers at `/graphql`")
     # Limits against abusive queries. A deep client query (feed > node > branches > nodes >
     # author > ...) is about 8 levels; GraphiQL's introspection query about 13.
-    max_query_depth: int = 15
-    max_aliases: int = 30
-    max_tokens: int = 5000
-    # The largest request body, and the largest WebSocket message (server/serving.py).
-    max_body_bytes: int = 100 * 1024
+    max_query_depth: int = setting(
+        "MAX_QUERY_DEPTH", 15, "deepest document accepted (levels of selection sets)"
+    )
+    max_aliases: int = setting(
+        "MAX_ALIASES", 30, "most aliases in one document, a fragment counting once per spread"
+    )
+    max_tokens: int = setting("MAX_TOKENS", 5000, "most tokens in one document, comments included")
+    # Also the largest WebSocket message (server/serving.py).
+    max_body_bytes: int = setting(
+        "MAX_BODY_BYTES",
+        100 * 1024,
+        "largest request body (HTTP 413 above) and WebSocket message (close 1009 above)",
+    )
+    # Counted by server/http_protocol.py as the head arrives.
+    max_header_bytes: int = setting(
+        "MAX_HEADER_BYTES",
+        32 * 1024,
+        "largest request line and headers together (HTTP 431, or 414 for a URL, above)",
+    )
+    ws_init_timeout_seconds: float = setting(
+        "WS_INIT_TIMEOUT_SECONDS",
+        10.0,
+        "how long a WebSocket may stay open without `connection_init` (close 4408)",
+    )
     # Time bounds (0: none). The slowest statement a client can cause (deleting a user with
     # 19k followers) takes about 1.4 s; the trending refresh, the server's own, has none.
-    statement_timeout_ms: int = 5_000
-    request_timeout_ms: int = 10_000
-    # The most an operation may cost (schema/cost.py: the items its lists may return), and
-    # the cost a client (its viewer, else its address) may spend per minute; 0 turns the
-    # rate budget off. REDIS_URL shares the budget between server instances.
-    max_query_cost: int = 10_000
-    max_cost_per_minute: int = 50_000
-    redis_url: str | None = None
-    # The request line and headers together (server/http_protocol.py): 414 or 431 above.
-    max_header_bytes: int = 32 * 1024
-    # How long a WebSocket may stay open without a connection_init (4408 after).
-    ws_init_timeout_seconds: float = 10
-    # The private PostgreSQL's folder when it is the database (DATABASE_URL unset), else None.
-    embedded_postgres_dir: Path | None = None
-    # Origins whose pages may call the API (CORS) and open its WebSocket; "*" is any.
-    cors_origins: tuple[str, ...] = ()
-    # Allocations between collections of the young generation (server/gc_tuning.py); 0 keeps
-    # CPython's 700.
-    gc_gen0_threshold: int = 50_000
+    statement_timeout_ms: int = setting(
+        "DB_STATEMENT_TIMEOUT_MS",
+        5_000,
+        "PostgreSQL cancels a statement of the pool running longer: `TIMEOUT` (`0`: no bound; "
+        "the trending refresh has none)",
+    )
+    request_timeout_ms: int = setting(
+        "REQUEST_TIMEOUT_MS",
+        10_000,
+        "a query or mutation (HTTP or WebSocket) running longer is cancelled: `TIMEOUT` (`0`: "
+        "no bound; subscriptions have none)",
+    )
+    # schema/cost.py counts an operation's cost: the items its lists may return.
+    max_query_cost: int = setting(
+        "MAX_QUERY_COST",
+        10_000,
+        "most an operation may cost: the items its lists may return (see Limits)",
+    )
+    max_cost_per_minute: int = setting(
+        "MAX_COST_PER_MINUTE",
+        50_000,
+        "cost a client (its viewer, else its address) may spend per minute; `0` turns the "
+        "rate budget off",
+    )
+    redis_url: str | None = setting(
+        "REDIS_URL",
+        None,
+        "Redis keeping the rate budget shared by every server instance, e.g. "
+        "`redis://127.0.0.1:6379/0`",
+        parse=str,
+        shown="unset (each process keeps its own budget)",
+    )
+    # Pages of these origins may open the WebSocket too.
+    cors_origins: tuple[str, ...] = setting(
+        "CORS_ORIGINS",
+        (),
+        "comma-separated origins allowed to call the API and open its WebSocket; `*` for any",
+        shown="unset (no cross-origin pages)",
+    )
+    # Young-generation collections (server/gc_tuning.py); 0 keeps CPython's 700.
+    gc_gen0_threshold: int = setting(
+        "GC_GEN0_THRESHOLD",
+        50_000,
+        "allocations between garbage collections; startup objects are frozen out of them "
+        "(`0`: CPython's defaults)",
+    )
 
 
 def load_settings() -> Settings:
-    public_key_file = os.environ.get("JWT_PUBLIC_KEY_FILE")
-    database_url = os.environ.get("DATABASE_URL")
-    embedded_dir = None
-    if not database_url:
-        embedded_dir = Path(
-            os.environ.get("EMBEDDED_POSTGRES_DIR") or DEFAULT_EMBEDDED_POSTGRES_DIR
-        ).resolve()
-        database_url = embedded.dsn(embedded_dir)
-    return Settings(
-        database_url=database_url,
-        host=os.environ.get("HOST") or "127.0.0.1",
-        port=_int("PORT", 8000),
-        migrate_on_start=_flag("MIGRATE_ON_START", True),
-        pool_min_size=_int("DB_POOL_MIN_SIZE", 2),
-        pool_max_size=_int("DB_POOL_MAX_SIZE", 20),
-        jwt_secret=os.environ.get("JWT_SECRET") or DEVELOPMENT_JWT_SECRET,
-        jwt_public_key=Path(public_key_file).read_text() if public_key_file else None,
-        trending_refresh_seconds=_int("TRENDING_REFRESH_SECONDS", 60),
-        graphiql=_flag("GRAPHIQL", True),
-        max_query_depth=_int("MAX_QUERY_DEPTH", 15),
-        max_aliases=_int("MAX_ALIASES", 30),
-        max_tokens=_int("MAX_TOKENS", 5000),
-        max_body_bytes=_int("MAX_BODY_BYTES", 100 * 1024),
-        statement_timeout_ms=_int("DB_STATEMENT_TIMEOUT_MS", 5_000),
-        request_timeout_ms=_int("REQUEST_TIMEOUT_MS", 10_000),
-        max_query_cost=_int("MAX_QUERY_COST", 10_000),
-        max_cost_per_minute=_int("MAX_COST_PER_MINUTE", 50_000),
-        redis_url=os.environ.get("REDIS_URL") or None,
-        max_header_bytes=_int("MAX_HEADER_BYTES", 32 * 1024),
-        ws_init_timeout_seconds=_float("WS_INIT_TIMEOUT_SECONDS", 10),
-        embedded_postgres_dir=embedded_dir,
-        cors_origins=_list("CORS_ORIGINS"),
-        gc_gen0_threshold=_int("GC_GEN0_THRESHOLD", 50_000),
-    )
+    given: dict[str, Any] = {}
+    for each in fields(Settings):
+        variable = variable_of(each)
+        text = os.environ.get(variable.name)
+        if text:
+            given[each.name] = variable.parse(text)
+    if "database_url" in given:
+        given["embedded_postgres_dir"] = None
+    else:  # the private PostgreSQL
+        folder = (given.get("embedded_postgres_dir") or DEFAULT_EMBEDDED_POSTGRES_DIR).resolve()
+        given.update(database_url=embedded.dsn(folder), embedded_postgres_dir=folder)
+    return Settings(**given)

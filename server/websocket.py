@@ -15,6 +15,7 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from resolvers.context import Context
 from resolvers.errors import ApiError
+from schema.errors import connection_error
 from server.auth import credentials
 from server.settings import Settings
 
@@ -55,7 +56,7 @@ def authenticate_connection(context: Context, settings: Settings) -> None:
         verified = credentials(header, settings)
     except ApiError as error:
         context.auth_error = error
-        raise ConnectionRejectionError({"message": error.message, "code": error.code}) from None
+        raise ConnectionRejectionError(connection_error(error)) from None
     context.viewer = None if verified is None else verified.viewer
     context.auth_error = None
     if socket is not None:

@@ -22,13 +22,12 @@ from collections.abc import AsyncGenerator, Mapping
 from contextlib import suppress
 from typing import Any, cast
 
-from graphql import GraphQLError, GraphQLFormattedError
+from graphql import GraphQLFormattedError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.schema import BaseSchema
 from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws import handlers as transport
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
@@ -45,7 +44,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from schema.errors import error_result, with_code
+from schema.errors import escaped, formatted
 from server import ws_messages
 from server.websocket import SocketContext
 
@@ -53,6 +52,7 @@ logger = logging.getLogger("resonance.websocket")
 
 EXPIRED = REFUSED = 4403
 INIT_TIMEOUT = 4408
+UNEXPECTED = 4500  # an exception escaped the app: INTERNAL, as the reason says
 # The most a close frame's reason may hold (RFC 6455: 125 bytes of payload, 2 for the code).
 MAX_REASON_BYTES = 123
 
@@ -100,15 +100,6 @@ def reader_within(max_bytes: int) -> type[MessageReader]:
     return type("MessageReader", (MessageReader,), {"max_bytes": max_bytes})
 
 
-def coded(schema: BaseSchema, error: Exception) -> GraphQLFormattedError:
-    """An exception that escaped an operation, as its client sees it: a syntax error is the
-    client's to fix (BAD_USER_INPUT); anything else is logged and INTERNAL."""
-    if not isinstance(error, GraphQLError):
-        error = GraphQLError(str(error), original_error=error)
-    schema.process_errors([error])
-    return with_code(error).formatted
-
-
 class _ConnectionRules:
     """What both handlers add to Strawberry's, over the attributes both have."""
 
@@ -136,7 +127,7 @@ class _ConnectionRules:
         if limit is None or running < limit:
             return None
         message = f"at most {limit} operations run at once on a connection: complete one first"
-        return error_result(BadUserInput(message, max=limit)).formatted
+        return formatted(BadUserInput(message, max=limit))
 
     def _expires_at(self) -> float | None:
         return self.context.expires_at if isinstance(self.context, SocketContext) else None
@@ -205,7 +196,7 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
         except WebSocketDisconnected:  # closed meanwhile (a malformed message, say)
             raise transport._OperationStreamClosed from None
         except Exception as error:  # a parse error raised by an extension's hook, say
-            payload = [coded(self.schema, error)]
+            payload = [escaped(self.schema, error)]
             await operation.send_operation_message(
                 {"id": operation.id, "type": "error", "payload": payload}
             )
@@ -300,7 +291,7 @@ class LegacyWSHandler(_ConnectionRules, BaseGraphQLWSHandler[Context, None]):
             except WebSocketDisconnected:  # closed meanwhile: nobody to tell
                 return
             except Exception as failure:
-                error = coded(self.schema, failure)
+                error = escaped(self.schema, failure)
                 await self.send_message({"type": "error", "id": operation_id, "payload": error})
                 return
             await self.send_message({"type": "complete", "id": operation_id})

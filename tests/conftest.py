@@ -21,13 +21,9 @@ from psycopg import sql
 
 from db.migrate import apply_all
 from db.pool import close_pool, connect, create_pool
+from db.tables import TABLES
 from server.app import create_app
 from server.settings import DEFAULT_DATABASE_URL, Settings
-
-TABLES = (
-    "users, stream_entries, entry_interaction_counts, user_resonances, "
-    "user_amplifications, entry_branches, user_follows"
-)
 
 
 def server_url() -> str:
@@ -89,7 +85,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 async def conn(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """A connection to an emptied database: each test starts from no rows."""
     async with pool.acquire() as conn:
-        await conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
         yield conn
 
 

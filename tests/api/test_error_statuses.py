@@ -1,12 +1,11 @@
-"""Which HTTP status and headers go with a GraphQL response's errors (server/errors.py)."""
+"""Which HTTP status and headers go with a GraphQL response's errors (schema/errors.py)."""
 
 from __future__ import annotations
 
 from graphql import GraphQLError
 
 from resolvers.errors import NotFound, RateLimited, Unavailable
-from schema.errors import with_code
-from server.errors import response_status
+from schema.errors import response_status, with_code
 
 
 def coded(error: Exception) -> dict[str, object]:

@@ -5,16 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from db.migrate import MIGRATIONS_DIR, apply_all, pending, rollback_all
-
-TABLES = {
-    "users",
-    "stream_entries",
-    "entry_interaction_counts",
-    "user_resonances",
-    "user_amplifications",
-    "entry_branches",
-    "user_follows",
-}
+from db.tables import TABLES
 
 
 def public_objects(url: str) -> set[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from db.migrate import apply_all
 from db.pool import connect
-from resolvers.entries import entry_cursor
+from resolvers.pagination import ENTRY_ORDER
 from tests.conftest import create_database, drop_database
 from tests.factories import make_entry, make_user
 from tests.fuzz.server import FuzzServer
@@ -48,7 +48,7 @@ async def known(fuzz_database: str) -> AsyncIterator[Known]:
     yield Known(
         entry_ids=[e["id"] for e in entries],
         user_ids=[str(u["id"]) for u in users],
-        cursors=[entry_cursor(e) for e in entries],
+        cursors=[ENTRY_ORDER.cursor(e) for e in entries],
         extra={"token": token_for(users[0]["id"]), "unknown_token": token_for(uuid.uuid4())},
     )
 

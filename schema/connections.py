@@ -1,0 +1,113 @@
+"""Pages of a list (Relay cursor connections): one generic Connection of Edges, worded per list.
+
+Every list of entries or users is the same shape: edges (a node and its cursor), the nodes
+alone, and where the page sits. `Connection` and `Edge` declare that shape once; each list
+gets a subclass (`EntryConnection(Connection[Entry, EntryEdge])`), which is what names the
+GraphQL type. Their descriptions are the generic's, with the items named for that list:
+`@worded(Noun("entry", "entries", "An"))` turns "A page of {many}." into "A page of
+entries." (Strawberry would copy the generic's words to every specialisation as they are).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar, get_args
+
+import strawberry
+from strawberry.types.base import get_object_definition
+from strawberry.types.field import StrawberryField
+
+from resolvers.pagination import Page
+
+FIRST_DESCRIPTION = "How many items to return, 0 to 100."
+AFTER_DESCRIPTION = "Return the items after this cursor (an `endCursor` of this list)."
+
+# A list field's arguments: `first: First = DEFAULT_FIRST, after: After = None`.
+First = Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)]
+After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)]
+
+NodeT = TypeVar("NodeT")
+EdgeT = TypeVar("EdgeT", bound="Edge[Any]")
+Specialised = TypeVar("Specialised", bound=type)
+
+
+@strawberry.type(description="Where a page sits in its list (Relay cursor connections).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="This page was read after a cursor.")
+    start_cursor: str | None = strawberry.field(description="The cursor of the first item.")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last item: pass it as `after` for the next page."
+    )
+
+    @classmethod
+    def from_page(cls, page: Page) -> PageInfo:
+        return cls(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        )
+
+
+@dataclass(frozen=True)
+class Noun:
+    """How a list's descriptions name its items: {one}, {many} and the {article} of one."""
+
+    one: str
+    many: str
+    article: str
+
+
+@strawberry.type(description="{article} {one} in a list, with the cursor to read on after it.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Pass as `after` to read the {many} after this one.")
+    node: NodeT = strawberry.field(description="The {one}.")
+
+
+@strawberry.type(description="A page of {many}.")
+class Connection(Generic[NodeT, EdgeT]):
+    edges: list[EdgeT] = strawberry.field(description="The {many} of this page, with cursors.")
+    nodes: list[NodeT] = strawberry.field(description="The {many} of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
+
+    # The list's Edge subclass, from the type arguments (set by @worded).
+    edge_type: ClassVar[Callable[..., Any]]
+
+    @classmethod
+    def from_page(cls, page: Page, node: Callable[[Any], NodeT]) -> Self:
+        """The page's rows as nodes (`node` makes one of a row), each with its cursor."""
+        nodes = [node(row) for row in page.rows]
+        edge = cls.edge_type
+        return cls(
+            edges=[edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
+            nodes=nodes,
+            page_info=PageInfo.from_page(page),
+        )
+
+
+def worded(noun: Noun) -> Callable[[Specialised], Specialised]:
+    """Strawberry's type for a subclass of Edge or Connection, its descriptions and its fields'
+    naming `noun`'s items."""
+
+    def decorate(cls: Specialised) -> Specialised:
+        generic = get_object_definition(cls, strict=True)  # the base's, until decorated
+        words = {"one": noun.one, "many": noun.many, "article": noun.article}
+        description = (generic.description or "").format(**words)
+        typed = strawberry.type(cls, description=description)
+        definition = get_object_definition(typed, strict=True)
+        definition.fields = [_worded(field, words) for field in definition.fields]
+        if issubclass(typed, Connection):
+            typed.edge_type = get_args(typed.__orig_bases__[0])[1]  # type: ignore[attr-defined]
+        return typed
+
+    return decorate
+
+
+def _worded(field: StrawberryField, words: dict[str, str]) -> StrawberryField:
+    """A copy of an inherited field (the generic's own is shared by every subclass)."""
+    field = copy.copy(field)
+    field.description = (field.description or "").format(**words)
+    return field

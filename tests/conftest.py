@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from db.listen import CountsBroker
 from db.migrate import apply_all
 from db.pool import close_pool, connect, create_pool
 from db.tables import TABLES
@@ -122,3 +123,12 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+@pytest.fixture
+async def broker(database_url: str) -> AsyncIterator[CountsBroker]:
+    """A LISTEN broker in this process, as the app's lifespan starts one."""
+    broker = CountsBroker(database_url, application_name="resonance-listen-test-broker")
+    await broker.start()
+    yield broker
+    await broker.stop()

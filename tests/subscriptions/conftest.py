@@ -7,14 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TypedDict
 
 import httpx
 import pytest
 
-from db.listen import CountsBroker
 from tests.conftest import JWT_SECRET, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,12 +121,3 @@ def second_server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
     yield from serve(database_url, tmp_path_factory)
-
-
-@pytest.fixture
-async def broker(database_url: str) -> AsyncIterator[CountsBroker]:
-    """A LISTEN broker in this process, as the app's lifespan starts one."""
-    broker = CountsBroker(database_url, application_name="resonance-listen-test-broker")
-    await broker.start()
-    yield broker
-    await broker.stop()

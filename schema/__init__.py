@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry.scalars import JSON
 
 from schema.builtin_scalars import refuse_unusable_input
+from schema.compiled_executor import CompiledSharedEventExecutor
 from schema.deadline import Deadline
 from schema.entries import Entry
 from schema.errors import ErrorCodes, ResonanceSchema
@@ -26,11 +27,14 @@ def build_schema(
     max_cost: int | None = None,
     rate_budget: RateBudget | None = None,
     deadline_seconds: float | None = None,
+    compiled: bool = True,
 ) -> ResonanceSchema:
     """The schema, refusing documents over the given limits (BAD_USER_INPUT) and operations
     the client's rate budget cannot pay for (RATE_LIMITED), and ending queries and mutations
     that run past `deadline_seconds` (TIMEOUT); None is no such limit. Parsed and validated
-    documents are cached by their text (schema/limits.py)."""
+    documents are cached by their text (schema/limits.py). Operations run by plans compiled
+    once per document (schema/compiled_executor.py), or with `compiled=False` by
+    graphql-core's generic execution, the reference the differential tests compare with."""
     refuse_unusable_input()
     limits = Limits(
         max_depth=max_depth,
@@ -48,7 +52,7 @@ def build_schema(
         subscription=Subscription,
         types=[Entry, User],
         extensions=extensions,  # type: ignore[arg-type]
-        execution_context_class=SharedEventExecutor,
+        execution_context_class=CompiledSharedEventExecutor if compiled else SharedEventExecutor,
         scalar_overrides={JSON: JSON_SCALAR},
     )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable
+from enum import Enum
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, OperationType, Undefined
@@ -33,6 +34,7 @@ from schema.execution_plan import (
     LEAF,
     LIST,
     OBJECT,
+    PLAIN_VALUES,
     Completion,
     FieldPlan,
     ObjectPlan,
@@ -40,6 +42,11 @@ from schema.execution_plan import (
     PlanCache,
 )
 from schema.shared_events import SharedEvents
+
+# Int's range (GraphQL's Int is 32 bits).
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+# A value not read (its read raised): the generic path reads it again and reports the error.
+_UNREAD: Any = object()
 
 Info = GraphQLResolveInfo[Any]
 
@@ -52,6 +59,26 @@ def plan_cache(schema: GraphQLSchema) -> PlanCache:
     if cache is None:
         cache = _caches[schema] = PlanCache()
     return cache
+
+
+def _leaf(completion: Completion, source: Any, attribute: str) -> Any:
+    """A plain attribute's value completed as its leaf type would complete it, or _UNREAD
+    when anything is out of the ordinary (an error, a null for a non-null field, a value that
+    could be awaitable): the generic path then does it all again and reports what it finds."""
+    try:
+        value = getattr(source, attribute)
+        kind = type(value)
+        if kind is completion.same_type and (kind is not int or _INT_MIN <= value <= _INT_MAX):
+            return value
+        if value is None:
+            return _UNREAD if completion.non_null else None
+        if kind in PLAIN_VALUES or isinstance(value, Enum):
+            coerced = completion.serialize(value)  # type: ignore[misc]
+            if coerced is not None and coerced is not Undefined:
+                return coerced
+    except Exception:
+        pass
+    return _UNREAD
 
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -122,6 +149,12 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         execute_field = self._execute_field
         try:
             for field in plan.fields:
+                attribute = field.leaf_attribute
+                if attribute is not None:  # most fields: a plain value, completed inline
+                    value = _leaf(field.completion, source, attribute)
+                    if value is not _UNREAD:
+                        results[field.key] = value
+                        continue
                 result = execute_field(field, source, Path(path, field.key, plan.name))
                 results[field.key] = result
                 if is_awaitable(result):
@@ -257,7 +290,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         kind = completion.kind
         if kind == LEAF:
-            if completion.same_str and type(result) is str:
+            if type(result) is completion.same_type is str:
                 return result
             coerced = completion.serialize(result)  # type: ignore[misc]
             if coerced is None or coerced is Undefined:

@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Hashable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from graphql import (
     GraphQLAbstractType,
@@ -60,13 +63,28 @@ from graphql.language import (
     VariableNode,
 )
 from graphql.type.definition import GraphQLLeafType
-from graphql.type.scalars import serialize_id, serialize_string
+from graphql.type.scalars import (
+    serialize_boolean,
+    serialize_id,
+    serialize_int,
+    serialize_string,
+)
 
 # A plan may hold this many fields per token of its document (and at least MIN_PLAN_FIELDS).
 PLAN_FIELDS_PER_TOKEN = 2
 MIN_PLAN_FIELDS = 200
 
 LEAF, OBJECT, ABSTRACT, LIST = range(4)
+
+# graphql-core's serialisers that return a value of this type unchanged.
+SAME_TYPE: dict[Callable[[Any], Any], type] = {
+    serialize_string: str,
+    serialize_id: str,
+    serialize_boolean: bool,
+    serialize_int: int,
+}
+# Values that are never awaitable: a plain attribute holding one needs no check.
+PLAIN_VALUES = frozenset({str, int, float, bool, datetime, date, Decimal, UUID})
 
 
 class Unsupported(Exception):
@@ -83,7 +101,7 @@ class Completion:
         "non_null",
         "object_plan",
         "possible",
-        "same_str",
+        "same_type",
         "serialize",
         "type",
     )
@@ -94,8 +112,9 @@ class Completion:
         self.type: Any = full_type.of_type if self.non_null else full_type  # type: ignore[union-attr]
         self.kind = LEAF
         self.serialize: Callable[[Any], Any] | None = None
-        # The serialiser returns a str as it is: no call needed for one.
-        self.same_str = False
+        # A type whose values the serialiser returns as they are (an Int's within 32 bits):
+        # such a value needs no call.
+        self.same_type: type | None = None
         self.item: Completion | None = None
         self.object_plan: ObjectPlan | None = None
         self.possible: dict[str, ObjectPlan] = {}
@@ -111,6 +130,7 @@ class FieldPlan:
         "details",
         "field_def",
         "key",
+        "leaf_attribute",
         "nodes",
         "null_message",
         "parent_name",
@@ -144,6 +164,8 @@ class FieldPlan:
         # The coerced arguments when they hold no variable; None: coerced per request.
         self.args: dict[str, Any] | None = None
         self.completion: Completion = Completion(field_def.type)
+        # An attribute completed as a leaf: executed inline (schema/compiled_executor.py).
+        self.leaf_attribute: str | None = None
 
 
 class ObjectPlan:
@@ -244,6 +266,8 @@ class _Compiler:
             else:
                 field.args = {}
         self._complete(field.completion, details)
+        if field.attribute is not None and field.completion.kind == LEAF:
+            field.leaf_attribute = field.attribute
         return field
 
     def _literal_arguments(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any] | None:
@@ -266,7 +290,7 @@ class _Compiler:
             completion.kind = LEAF
             leaf: GraphQLLeafType = return_type
             completion.serialize = leaf.coerce_output_value
-            completion.same_str = leaf.coerce_output_value in (serialize_string, serialize_id)
+            completion.same_type = SAME_TYPE.get(leaf.coerce_output_value)
         elif is_abstract_type(return_type):
             completion.kind = ABSTRACT
             abstract: GraphQLAbstractType = return_type

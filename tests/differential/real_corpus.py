@@ -24,7 +24,6 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInterfaceType,
-    GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -36,7 +35,7 @@ from graphql import (
 
 # Levels of object selections below the root field.
 MAX_DEPTH = 3
-# Fields that run a subscription or change data are never generated (Query only).
+# A value no enum of ours has.
 UNKNOWN_ENUM_VALUE = "FORTNIGHT"
 
 
@@ -218,9 +217,7 @@ class CorpusGenerator:
         rng = self.rng
         inner = " ".join(self._fields_of(type_, depth, scope, at_least=1))
         if rng.random() < 0.5:
-            on = f"on {type_.name} " if rng.random() < 0.85 else ""
-            if not on and not isinstance(type_, GraphQLObjectType):
-                on = f"on {type_.name} "
+            on = f"on {type_.name} " if rng.random() < 0.85 else ""  # or on the type in scope
             return f"... {on}{self._directive()}{{ {inner} }}"
         name = f"F{len(self._fragments)}"
         self._fragments.append(f"fragment {name} on {type_.name} {{ {inner} }}")
@@ -315,12 +312,6 @@ class CorpusGenerator:
 def _is_leaf(definition: GraphQLField) -> bool:
     named = get_named_type(definition.type)
     return isinstance(named, (GraphQLScalarType, GraphQLEnumType))
-
-
-def _unwrap(type_: Any) -> Any:
-    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
-        type_ = type_.of_type
-    return type_
 
 
 def corpus(schema: GraphQLSchema, values: Values, seed: int, count: int) -> list[Document]:

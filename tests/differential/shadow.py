@@ -305,6 +305,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     terminalreporter.write_line(
         f"differential shadow: {TALLY.compared} queries run by both executors,"
-        f" {TALLY.differed} answered differently; {TALLY.skipped} operations not compared"
+        f" {TALLY.differed} answered differently (tests provoking it on purpose included);"
+        f" {TALLY.skipped} operations not compared"
         " (mutations, subscriptions, TIMEOUT or UNAVAILABLE)"
     )

@@ -65,9 +65,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
         if self._head_bytes > self.max_head_bytes:
             raise HeadTooLarge  # httptools stops parsing; send_400_response answers
+        existing = self.cycle
         super().on_headers_complete()
-        cycle: RequestResponseCycle = self.cycle
-        cycle.transport = _HeadWithBody(cycle, self.transport)  # type: ignore[assignment]
+        cycle: RequestResponseCycle | None = self.cycle
+        if cycle is not None and cycle is not existing:  # not for a WebSocket's upgrade
+            cycle.transport = _HeadWithBody(cycle, self.transport)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

@@ -8,12 +8,13 @@ from schema.builtin_scalars import refuse_unusable_input
 from schema.compiled_executor import CompiledSharedEventExecutor
 from schema.deadline import Deadline
 from schema.entries import Entry
-from schema.errors import ErrorCodes, ResonanceSchema
+from schema.errors import ErrorCodes
 from schema.json_scalar import JSON_SCALAR
 from schema.limits import DocumentLimits, Limits
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.rate_budget import RateBudget
+from schema.resonance_schema import ResonanceSchema
 from schema.shared_events import SharedEventExecutor
 from schema.subscriptions import Subscription
 from schema.users import User
@@ -46,7 +47,7 @@ def build_schema(
     extensions: list[object] = [ErrorCodes, lambda: DocumentLimits(limits)]
     if deadline_seconds:
         extensions.append(lambda: Deadline(seconds=deadline_seconds))
-    return ResonanceSchema(
+    schema = ResonanceSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -55,6 +56,9 @@ def build_schema(
         execution_context_class=CompiledSharedEventExecutor if compiled else SharedEventExecutor,
         scalar_overrides={JSON: JSON_SCALAR},
     )
+    schema.limits = limits
+    schema.deadline_seconds = deadline_seconds or None
+    return schema
 
 
 # The schema as code defines it, for `make schema` and tests; the server builds its own with

@@ -1,9 +1,11 @@
 """Every query the test suite sends runs through both executors (issue 13), and must answer
 the same: a pytest plugin, registered by tests/conftest.py.
 
-Where it hooks: Strawberry's `Schema._execute_operation`, the one call every query goes
-through once parsed, validated, costed and charged, whatever brought it (HTTP, a WebSocket's
-query, a test calling `schema.execute`). After the compiled executor (the schema's own,
+Where it hooks: the two calls a query goes through once parsed, validated, costed and
+charged, whatever brought it (HTTP, a WebSocket's query, a test calling `schema.execute`):
+Strawberry's `Schema._execute_operation` for a document the schema sees for the first time
+or cannot run the short way, `schema.prepared_execution.run_operation` for one it has
+prepared before. After the compiled executor (the schema's own,
 `build_schema(compiled=True)`) has answered, the same validated document, raw variables,
 operation name, root value and middleware run through graphql-core's `execute` with the
 reference executor (`compiled=False`'s), on a fresh copy of the context (fresh dataloaders,
@@ -32,6 +34,7 @@ from collections.abc import Awaitable, Callable, Generator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from inspect import isawaitable
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -42,8 +45,11 @@ from strawberry.execution import optimized_is_awaitable
 from db.pool import statements_unseen
 from resolvers.context import Context
 from resolvers.errors import TimedOut, Unavailable
+from schema import prepared_execution
 from schema.compiled_executor import CompiledExecutor
-from schema.errors import ResonanceSchema, with_code
+from schema.document_cache import Prepared
+from schema.errors import with_code
+from schema.resonance_schema import ResonanceSchema
 from schema.shared_events import SharedEventExecutor
 
 # The answers the reference's run could legitimately differ on.
@@ -253,6 +259,38 @@ def _shadowing(original: ExecuteOperation) -> ExecuteOperation:
     return _execute_operation
 
 
+def _shadowing_prepared(original: ExecuteOperation) -> ExecuteOperation:
+    async def run_operation(
+        schema: ResonanceSchema,
+        prepared: Prepared,
+        variables: dict[str, Any] | None,
+        context: Any,
+        root_value: Any,
+        operation_name: str | None,
+    ) -> Any:
+        result = await original(schema, prepared, variables, context, root_value, operation_name)
+        compiled = schema.execution_context_class
+        if (
+            _enabled.get()
+            and isinstance(result, ExecutionResult)
+            and isinstance(compiled, type)
+            and issubclass(compiled, CompiledExecutor)
+        ):
+            document = prepared.document
+            seen = SimpleNamespace(
+                graphql_document=document,
+                query=document.loc.source.body if document.loc else None,
+                operation_name=operation_name,
+                root_value=root_value,
+                context=context,
+                variables=variables,
+            )
+            await _shadow(schema, seen, None, {}, result)
+        return result
+
+    return run_operation
+
+
 # --- the plugin ----------------------------------------------------------------------------
 
 OPTION = "--no-differential-shadow"
@@ -271,6 +309,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     original = ResonanceSchema._execute_operation
     ResonanceSchema._execute_operation = _shadowing(original)  # type: ignore[method-assign, assignment]
+    prepared_execution.run_operation = _shadowing_prepared(prepared_execution.run_operation)  # type: ignore[assignment]
 
 
 def _fail_on_mismatch() -> Generator[None, object, object]:

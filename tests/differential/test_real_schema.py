@@ -41,7 +41,7 @@ from resolvers.context import Context, Viewer
 from resolvers.errors import NotFound
 from resolvers.ids import encode_id
 from schema import build_schema
-from schema.errors import ResonanceSchema
+from schema.resonance_schema import ResonanceSchema
 from seed.demo import load_demo
 from server import graphiql
 from server.settings import Settings

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable
-from enum import Enum
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, OperationType, Undefined
@@ -34,7 +33,6 @@ from schema.execution_plan import (
     LEAF,
     LIST,
     OBJECT,
-    PLAIN_VALUES,
     Completion,
     FieldPlan,
     ObjectPlan,
@@ -42,11 +40,6 @@ from schema.execution_plan import (
     PlanCache,
 )
 from schema.shared_events import SharedEvents
-
-# Int's range (GraphQL's Int is 32 bits).
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
-# A value not read (its read raised): the generic path reads it again and reports the error.
-_UNREAD: Any = object()
 
 Info = GraphQLResolveInfo[Any]
 
@@ -59,26 +52,6 @@ def plan_cache(schema: GraphQLSchema) -> PlanCache:
     if cache is None:
         cache = _caches[schema] = PlanCache()
     return cache
-
-
-def _leaf(completion: Completion, source: Any, attribute: str) -> Any:
-    """A plain attribute's value completed as its leaf type would complete it, or _UNREAD
-    when anything is out of the ordinary (an error, a null for a non-null field, a value that
-    could be awaitable): the generic path then does it all again and reports what it finds."""
-    try:
-        value = getattr(source, attribute)
-        kind = type(value)
-        if kind is completion.same_type and (kind is not int or _INT_MIN <= value <= _INT_MAX):
-            return value
-        if value is None:
-            return _UNREAD if completion.non_null else None
-        if kind in PLAIN_VALUES or isinstance(value, Enum):
-            coerced = completion.serialize(value)  # type: ignore[misc]
-            if coerced is not None and coerced is not Undefined:
-                return coerced
-    except Exception:
-        pass
-    return _UNREAD
 
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -142,30 +115,9 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     # Selection sets
 
     def _execute_fields(self, plan: ObjectPlan, source: Any, path: Path | None) -> Any:
-        """Executor.execute_fields: every field, then the awaitable ones gathered."""
-        results: dict[str, Any] = {}
-        is_awaitable = self.is_awaitable
-        awaitable_keys: list[str] = []
-        execute_field = self._execute_field
-        try:
-            for field in plan.fields:
-                attribute = field.leaf_attribute
-                if attribute is not None:  # most fields: a plain value, completed inline
-                    value = _leaf(field.completion, source, attribute)
-                    if value is not _UNREAD:
-                        results[field.key] = value
-                        continue
-                result = execute_field(field, source, Path(path, field.key, plan.name))
-                results[field.key] = result
-                if is_awaitable(result):
-                    awaitable_keys.append(field.key)
-        except Exception:
-            if awaitable_keys:
-                self.settle_in_background([results[key] for key in awaitable_keys])
-            raise
-        if not awaitable_keys:
-            return results
-        return self._gather_fields(results, awaitable_keys)
+        """Executor.execute_fields: every field, then the awaitable ones gathered (the
+        plan's code, schema/plan_code.py)."""
+        return plan.run(self, source, path)  # type: ignore[misc]
 
     async def _gather_fields(
         self, results: dict[str, Any], awaitable_keys: list[str]

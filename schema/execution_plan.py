@@ -21,6 +21,7 @@ that is not compiled, and runs through graphql-core.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
@@ -69,6 +70,10 @@ from graphql.type.scalars import (
     serialize_int,
     serialize_string,
 )
+
+from schema.plan_code import ObjectCode, object_code
+
+logger = logging.getLogger("resonance.plans")
 
 # A plan may hold this many fields per token of its document (and at least MIN_PLAN_FIELDS).
 PLAN_FIELDS_PER_TOKEN = 2
@@ -171,7 +176,7 @@ class FieldPlan:
 class ObjectPlan:
     """The fields to execute on a value of one object type."""
 
-    __slots__ = ("fields", "is_type_of", "name", "type")
+    __slots__ = ("fields", "is_type_of", "name", "run", "type")
 
     def __init__(self, object_type: GraphQLObjectType) -> None:
         self.type = object_type
@@ -179,6 +184,8 @@ class ObjectPlan:
         self.fields: list[FieldPlan] = []
         # Strawberry's check that a value is of this type (it takes no info); None: none.
         self.is_type_of: Callable[[Any, Any], Any] | None = None
+        # The fields executed on a source: schema/plan_code.py compiles it.
+        self.run: ObjectCode | None = None
 
 
 class Plan:
@@ -238,6 +245,7 @@ class _Compiler:
             if field_def is None:
                 continue
             plan.fields.append(self._field(key, object_type, field_def, details))
+        plan.run = object_code(plan, PLAIN_VALUES)
         return plan
 
     def _field(
@@ -434,6 +442,9 @@ class PlanCache:
                 schema, fragments, variable_values, operation, hide_suggestions, entry.max_fields
             ).plan()
         except (Unsupported, RecursionError, GraphQLError):
+            plan = None
+        except Exception:  # a bug of ours: graphql-core runs it, and the log says so
+            logger.exception("could not compile an operation; graphql-core runs it")
             plan = None
         entry.variants[key] = plan
         return plan

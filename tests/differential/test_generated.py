@@ -1,0 +1,86 @@
+"""Generated documents over the toy schema: the compiled executor answers as graphql-core does.
+
+Each example runs one request through both schemas (tests/differential/toy_schema.py) and
+compares what the client would get: data, errors (message, locations, path, extensions, in
+order) and, for mutations, the order the fields ran in; for subscriptions, every event's
+result and how the stream ended.
+
+The runs are derandomized, so CI tries the same examples every time (a few hundred, some
+seconds). `DIFF_EXAMPLES=5000` tries that many new examples instead, for a longer hunt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from tests.differential.compare import execute, subscribe
+from tests.differential.documents import Case, cases
+from tests.differential.toy_schema import COMPILED, REFERENCE
+
+EXAMPLES = os.environ.get("DIFF_EXAMPLES")
+DIFF = settings(
+    max_examples=int(EXAMPLES or 400),
+    deadline=None,
+    database=None,
+    derandomize=EXAMPLES is None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+QUERY_KINDS = ("query", "mutation", "query", "mutation", "subscription")
+
+
+def outcome(answer: dict[str, Any]) -> str:
+    """How a request ended: ran (some data), refused (no data: invalid, or a variable
+    failed coercion, or a non-null root field failed) or raised."""
+    if "raised" in answer:
+        return "raised"
+    return "ran" if answer["data"] is not None else "refused"
+
+
+async def both(case: Case) -> tuple[dict[str, Any], dict[str, Any]]:
+    return await execute(COMPILED, case), await execute(REFERENCE, case)
+
+
+async def both_subscribed(case: Case) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return await subscribe(COMPILED, case), await subscribe(REFERENCE, case)
+
+
+def test_generated_documents_answer_alike() -> None:
+    seen: Counter[str] = Counter()
+
+    @DIFF
+    @given(case=cases(REFERENCE._schema, QUERY_KINDS))
+    def check(case: Case) -> None:
+        compiled, reference = asyncio.run(both(case))
+        assert compiled == reference
+        seen[outcome(reference)] += 1
+        seen["field errors"] += any("path" in e for e in reference.get("errors", []))
+        seen["mutations"] += bool(reference.get("log"))
+
+    check()
+    print(seen)
+    total = seen["ran"] + seen["refused"] + seen["raised"]
+    # The comparison is only worth something if most documents run, and some fail in places.
+    assert seen["ran"] > total / 2, seen
+    assert seen["field errors"] > total / 4, seen
+    assert seen["mutations"] > total / 20, seen
+    assert seen["refused"] > total / 20, seen
+
+
+def test_generated_subscriptions_yield_alike() -> None:
+    seen: Counter[str] = Counter()
+
+    @settings(DIFF, max_examples=max(1, DIFF.max_examples // 4))
+    @given(case=cases(REFERENCE._schema, ("subscription",)))
+    def check(case: Case) -> None:
+        compiled, reference = asyncio.run(both_subscribed(case))
+        assert compiled == reference
+        seen["events"] += sum("data" in event and event["data"] is not None for event in reference)
+
+    check()
+    print(seen)
+    assert seen["events"] > 0, seen

@@ -112,7 +112,8 @@ class Builder:
         return bool(self.draw(_THOUSAND) >= (1 - p) * 1000)
 
     def pick(self, options: list[T]) -> T:
-        return self.draw(st.sampled_from(options))
+        choice: T = self.draw(st.sampled_from(options))
+        return choice
 
     # Values.
     def value(
@@ -351,11 +352,9 @@ def cases(
             name = None
         names.append(name)
         operations.append(builder.operation(kind, name))
-    operation_name = draw(
-        st.sampled_from([n for n in names if n] or [None]) | st.sampled_from([None, "Unknown"])
-        if count > 1
-        else st.sampled_from([*names, None] * 5 + ["Unknown"])
-    )
+    # Mostly an operation of the document; sometimes none (an error unless it holds one
+    # operation) or one it does not hold.
+    choices: list[str | None] = names * 3 + [None] if count > 1 else [*names, None] * 5
+    operation_name = builder.pick([*choices, "Unknown"])
     document = "\n".join([*operations, *builder.fragments])
     return Case(document, builder.variables, operation_name)
-

@@ -23,6 +23,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.execution import ExecutionContext
+from strawberry.types.nodes import SelectedField
 
 from schema.compiled_executor import CompiledExecutor
 
@@ -196,11 +197,11 @@ class Item(Node):
 
     @strawberry.field
     def odd(self) -> Odd:
-        return self.n
+        return Odd(self.n)
 
     @strawberry.field
     def odd_maybe(self) -> Odd | None:
-        return self.n
+        return Odd(self.n)
 
     # Wrong types for leaves.
     @strawberry.field
@@ -240,7 +241,7 @@ class Item(Node):
 
     @strawberry.field
     def odds(self) -> list[Odd | None]:
-        return [self.n, self.n + 1, self.n + 2]
+        return [Odd(self.n + i) for i in range(3)]
 
     @strawberry.field
     def not_a_list(self) -> list[int] | None:
@@ -415,6 +416,7 @@ class Item(Node):
                 "selected": [
                     {"name": s.name, "alias": s.alias, "arguments": s.arguments}
                     for s in info.selected_fields
+                    if isinstance(s, SelectedField)
                 ],
                 "nodes": len(raw.field_nodes),
             }

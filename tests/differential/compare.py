@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -59,3 +60,37 @@ async def subscribe(schema: strawberry.Schema, case: Case) -> list[dict[str, Any
     except Exception as error:
         events.append(_raised(error))
     return events
+
+
+def _first_difference(compiled: Any, reference: Any, where: str = "answer") -> str:
+    """Where two answers first part, and how."""
+    if isinstance(compiled, dict) and isinstance(reference, dict):
+        for key in [*reference, *(k for k in compiled if k not in reference)]:
+            if compiled.get(key, "<absent>") != reference.get(key, "<absent>"):
+                return _first_difference(
+                    compiled.get(key, "<absent>"), reference.get(key, "<absent>"), f"{where}.{key}"
+                )
+    if isinstance(compiled, list) and isinstance(reference, list):
+        for index, (a, b) in enumerate(zip(compiled, reference, strict=False)):
+            if a != b:
+                return _first_difference(a, b, f"{where}[{index}]")
+        if len(compiled) != len(reference):
+            return (
+                f"{where}: {len(compiled)} items compiled, {len(reference)} in the reference"
+                f"\n  compiled:  {_show(compiled)}\n  reference: {_show(reference)}"
+            )
+    return f"{where}\n  compiled:  {_show(compiled)}\n  reference: {_show(reference)}"
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=repr)
+
+
+def assert_same(case: Case, compiled: Any, reference: Any) -> None:
+    """The two answers are equal; else the request and where they first part."""
+    if compiled == reference:
+        return
+    raise AssertionError(
+        "the executors answer differently\n"
+        f"{case!r}\nfirst difference at {_first_difference(compiled, reference)}"
+    )

@@ -6,7 +6,9 @@ order) and, for mutations, the order the fields ran in; for subscriptions, every
 result and how the stream ended.
 
 The runs are derandomized, so CI tries the same examples every time (a few hundred, some
-seconds). `DIFF_EXAMPLES=5000` tries that many new examples instead, for a longer hunt.
+seconds). `DIFF_EXAMPLES=5000` tries that many new examples instead, for a longer hunt. A
+failure shows the document as it was drawn; `DIFF_SHRINK=1` has Hypothesis shrink it to a
+small one first (minutes: every try runs both executors).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import os
 from collections import Counter
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.differential.compare import execute, subscribe
+from tests.differential.compare import assert_same, execute, subscribe
 from tests.differential.documents import Case, cases
 from tests.differential.toy_schema import COMPILED, REFERENCE
 
@@ -29,6 +31,8 @@ DIFF = settings(
     database=None,
     derandomize=EXAMPLES is None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate]
+    + ([Phase.shrink] if os.environ.get("DIFF_SHRINK") else []),
 )
 QUERY_KINDS = ("query", "mutation", "query", "mutation", "subscription")
 
@@ -56,16 +60,15 @@ def test_generated_documents_answer_alike() -> None:
     @given(case=cases(REFERENCE._schema, QUERY_KINDS))
     def check(case: Case) -> None:
         compiled, reference = asyncio.run(both(case))
-        assert compiled == reference
+        assert_same(case, compiled, reference)
         seen[outcome(reference)] += 1
         seen["field errors"] += any("path" in e for e in reference.get("errors", []))
         seen["mutations"] += bool(reference.get("log"))
 
     check()
-    print(seen)
     total = seen["ran"] + seen["refused"] + seen["raised"]
     # The comparison is only worth something if most documents run, and some fail in places.
-    assert seen["ran"] > total / 2, seen
+    assert seen["ran"] > total * 0.4, seen
     assert seen["field errors"] > total / 4, seen
     assert seen["mutations"] > total / 20, seen
     assert seen["refused"] > total / 20, seen
@@ -78,9 +81,8 @@ def test_generated_subscriptions_yield_alike() -> None:
     @given(case=cases(REFERENCE._schema, ("subscription",)))
     def check(case: Case) -> None:
         compiled, reference = asyncio.run(both_subscribed(case))
-        assert compiled == reference
+        assert_same(case, compiled, reference)
         seen["events"] += sum("data" in event and event["data"] is not None for event in reference)
 
     check()
-    print(seen)
     assert seen["events"] > 0, seen

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.differential.compare import execute, subscribe
+from tests.differential.compare import assert_same, execute, subscribe
 from tests.differential.documents import Case
 from tests.differential.toy_schema import COMPILED, REFERENCE
 
@@ -22,7 +22,7 @@ async def agreed(
     case = Case(document, variables or {}, operation_name)
     compiled = await execute(COMPILED, case)
     reference = await execute(REFERENCE, case)
-    assert compiled == reference
+    assert_same(case, compiled, reference)
     return reference
 
 
@@ -169,7 +169,7 @@ async def test_an_unknown_operation_name_raises_alike() -> None:
 async def test_subscription_events_and_a_failing_source_end_alike() -> None:
     case = Case("subscription { count(to: 4, failAt: 3) { number odd } }")
     events = await subscribe(REFERENCE, case)
-    assert await subscribe(COMPILED, case) == events
+    assert_same(case, await subscribe(COMPILED, case), events)
     assert events == [
         {"data": {"count": {"number": 1, "odd": 1}}, "errors": []},
         {
@@ -183,4 +183,19 @@ async def test_subscription_events_and_a_failing_source_end_alike() -> None:
             ],
         },
         {"data": None, "errors": [{"message": "the source broke at 3"}]},
+    ]
+
+
+async def test_errors_of_async_resolvers_come_in_the_order_they_fail() -> None:
+    # Not the document's order: slowFragile waits n % 3 + 1 turns, the others their own.
+    answer = await agreed(
+        "{ a: item(n: 1) { slowFragile } items(ns: [3, 5]) { slowFragile slowChildren"
+        " { slowLabel } } b: asyncItem(n: 7, sleeps: 0) { slowFragile child { slowFragile } } }"
+    )
+    assert paths(answer) == [
+        ["a", "slowFragile"],
+        ["items", 0, "slowFragile"],
+        ["b", "slowFragile"],
+        ["items", 1, "slowFragile"],
+        ["items", 1, "slowChildren", 2, "slowLabel"],
     ]

@@ -372,6 +372,23 @@ class Item(Node):
             raise ValueError(f"slow brittle {self.n} broke")
         return self.n
 
+    @strawberry.field
+    async def slow_label(self) -> str | None:
+        await turns(self.n % 4)
+        if self.n % 5 == 2:
+            raise GraphQLError(f"slow label {self.n} broke", extensions={"n": self.n})
+        return f"slow {self.n}"
+
+    @strawberry.field
+    async def slow_node(self) -> Node | None:
+        await turns((self.n * 7) % 4)
+        return _node(self.n + 2)
+
+    @strawberry.field
+    async def slow_children(self) -> list[Item | None]:
+        await turns(self.n % 2)
+        return [Item(n=self.n * 3 + i) for i in range(3)]
+
     # Arguments and what the resolver sees.
     @strawberry.field
     def echo(

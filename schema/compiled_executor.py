@@ -172,10 +172,15 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             else:
                 info = self._info(field, path)
                 args = field.args
+                literal = args is not None
                 if args is None:
                     args = self._arguments_of(field)
-                resolve = field.resolve or self.field_resolver
-                result = resolve(source, info, **args)
+                direct = field.direct
+                if direct is not None:
+                    result = direct(source, info, args, literal)
+                else:
+                    resolve = field.resolve or self.field_resolver
+                    result = resolve(source, info, **args)
                 if self.is_awaitable(result):
                     return self._complete_awaitable(field, info, path, result)
             completed = self._complete(field, field.completion, info, path, result)

@@ -71,6 +71,7 @@ from graphql.type.scalars import (
     serialize_string,
 )
 
+from schema.direct_resolvers import DirectCall, direct_call
 from schema.plan_code import ObjectCode, object_code
 
 logger = logging.getLogger("resonance.plans")
@@ -133,6 +134,7 @@ class FieldPlan:
         "attribute",
         "completion",
         "details",
+        "direct",
         "field_def",
         "key",
         "leaf_attribute",
@@ -168,6 +170,8 @@ class FieldPlan:
         self.resolve: Callable[..., Any] | None = field_def.resolve
         # The coerced arguments when they hold no variable; None: coerced per request.
         self.args: dict[str, Any] | None = None
+        # The resolver called without Strawberry's wrapper (schema/direct_resolvers.py).
+        self.direct: DirectCall | None = None
         self.completion: Completion = Completion(field_def.type)
         # An attribute completed as a leaf: executed inline (schema/compiled_executor.py).
         self.leaf_attribute: str | None = None
@@ -273,6 +277,8 @@ class _Compiler:
                 field.args = self._literal_arguments(field_def, node)
             else:
                 field.args = {}
+            if attribute is None:
+                field.direct = direct_call(field_def, self.schema)
         self._complete(field.completion, details)
         if field.attribute is not None and field.completion.kind == LEAF:
             field.leaf_attribute = field.attribute

@@ -13,7 +13,7 @@ from resolvers.ids import encode_id
 from resolvers.pagination import DEFAULT_FIRST, resolve_page
 from schema.common import Info, InteractionCounts, Node
 from schema.connections import After, Connection, Edge, First, Noun, worded
-from schema.enums import EntryType, Privacy
+from schema.enums import EntryType, Privacy, from_db
 from schema.json_scalar import UNSENDABLE_RULE
 from schema.users import User, UserConnection
 
@@ -58,11 +58,11 @@ class Entry(Node):
             pk=row["id"],
             parent_pk=row["parent_id"],
             author=User.from_row(row, "author_"),
-            type=EntryType(row["type"]),
+            type=from_db(EntryType, row["type"]),
             agent=row["agent"],
             title=row["title"],
             content=row["content"],
-            privacy=Privacy(row["privacy"]),
+            privacy=from_db(Privacy, row["privacy"]),
             tags=row["tags"],
             metadata=row["metadata"],
             created_at=row["created_at"],

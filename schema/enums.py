@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 
@@ -37,6 +38,16 @@ class TrendingWindow(Enum):
     HOUR = strawberry.enum_value("hour", description="The last hour.")
     DAY = strawberry.enum_value("day", description="The last 24 hours.")
     WEEK = strawberry.enum_value("week", description="The last 7 days.")
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def from_db(enum: type[E], value: str) -> E:
+    """The member the database's value stands for: a dictionary look-up, where `enum(value)`
+    costs a microsecond, three times a row on every page."""
+    member: E = enum._value2member_map_[value]  # type: ignore[assignment]
+    return member
 
 
 def db_value(member: Enum) -> str:

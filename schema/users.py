@@ -14,7 +14,7 @@ from resolvers.ids import encode_id
 from resolvers.pagination import DEFAULT_FIRST, resolve_page
 from schema.common import Info, Node
 from schema.connections import After, Connection, Edge, First, Noun, worded
-from schema.enums import Role
+from schema.enums import Role, from_db
 from schema.json_scalar import UNSENDABLE_RULE
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class User(Node):
             bio=row[f"{p}bio"],
             location=row[f"{p}location"],
             avatar=row[f"{p}avatar"],
-            role=Role(row[f"{p}role"]),
+            role=from_db(Role, row[f"{p}role"]),
             stats=row[f"{p}stats"],
             follower_count=row[f"{p}follower_count"],
             following_count=row[f"{p}following_count"],

@@ -51,6 +51,8 @@ logger = logging.getLogger("resonance.workers")
 # Each worker's LISTEN connection, outside its pool (db/listen.py).
 LISTEN_CONNECTIONS = 1
 BACKLOG = 2048
+# The signals that stop the server (Ctrl-C, a service manager).
+STOPPING = {signal.SIGTERM, signal.SIGINT}
 # prctl(2): deliver a signal to this process when its parent dies.
 _PR_SET_PDEATHSIG = 1
 
@@ -146,6 +148,9 @@ def _serve(settings: Settings, sock: socket.socket, ready: Connection, parent: i
     """A worker (a forked child of the supervisor): the app on its own socket."""
     signal.set_wakeup_fd(-1)  # the supervisor's
     stop_on_signals()
+    # Held back since before the fork (Supervisor._start): a signal sent meanwhile stops
+    # this worker now, instead of reaching the supervisor's handler copied into it.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
     _die_with(parent)
     app = create_app(settings)
     gc_tuning.tune(settings.gc_gen0_threshold)
@@ -188,10 +193,7 @@ class Supervisor:
         waker, wakeup = socket.socketpair()
         wakeup.setblocking(False)
         previous = signal.set_wakeup_fd(wakeup.fileno())
-        handlers = {
-            signum: signal.signal(signum, self._on_signal)
-            for signum in (signal.SIGTERM, signal.SIGINT)
-        }
+        handlers = {signum: signal.signal(signum, self._on_signal) for signum in STOPPING}
         try:
             self.workers = [self._start(slot) for slot in range(self.settings.workers)]
             status = self._supervise(waker)
@@ -215,7 +217,13 @@ class Supervisor:
             args=(self.settings, self.sockets[slot], theirs, os.getpid()),
             name=f"resonance-worker-{slot}",
         )
-        process.start()
+        # Until the child has its own handlers (_serve), a signal would run the copy of
+        # this supervisor's, and the worker would miss it: both hold it back meanwhile.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
         theirs.close()
         return _Worker(slot, process, ours)
 
@@ -268,8 +276,9 @@ class Supervisor:
         self._close_sockets()  # new connections are refused from now on
         forwarded = len(self._signals)
         self._send(signal.SIGTERM)
-        while any(w.process.is_alive() for w in self.workers):
-            wait([waker, *(w.process.sentinel for w in self.workers if w.process.is_alive())])
+        while running := [w for w in self.workers if w.process.is_alive()]:
+            # The sentinels of those found running once: one that ends meanwhile is readable.
+            wait([waker, *(w.process.sentinel for w in running)])
             _drain(waker)
             if len(self._signals) > forwarded:
                 forwarded = len(self._signals)

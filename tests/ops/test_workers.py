@@ -1,7 +1,8 @@
 """WORKERS=2: `python -m server` serves one port from two worker processes under a supervisor
 (server/workers.py). Requests reach both, subscriptions get changes made through either, a
 SIGTERM to the supervisor stops them all (WebSockets closed properly) and it exits 0, a
-worker that dies is reported and replaced, and the pools fit PostgreSQL's max_connections."""
+worker that dies while serving is reported and replaced, one that cannot start stops the
+server, and the pools fit PostgreSQL's max_connections."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -27,7 +30,7 @@ from server.token import mint
 from server.workers import CannotFit, fit_pool
 from tests.conftest import JWT_SECRET
 from tests.factories import entry_gid, make_entry, make_user
-from tests.ops.conftest import ROOT, Served, _group_alive
+from tests.ops.conftest import ROOT, Served, _group_alive, stop_group
 from tests.subscriptions.wsclient import ENTRY_COUNTS, subscribe
 
 SHARE = "mutation ($id: ID!) { share(entryId: $id) { counts { shareCount } } }"
@@ -38,8 +41,12 @@ SERVER_STOPPING = 1012
 @pytest.fixture
 def two(database_url: str, tmp_path: Path) -> Iterator[Served]:
     server = Served(database_url, tmp_path / "server.log", WORKERS="2")
+    # Ready once both serve (one answering /readyz is not enough): a worker that dies
+    # before the supervisor knows it serves stops the server instead of being replaced.
+    wait_for(lambda: " with 2 workers " in server.output())
     yield server
     server.stop()
+    print(server.output())  # shown when the test fails
 
 
 def workers_of(server: Served) -> set[int]:
@@ -47,9 +54,11 @@ def workers_of(server: Served) -> set[int]:
     return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
 
 
-def served_by(server: Served) -> list[int]:
-    """The process of each access-log line so far, in order."""
-    return [int(pid) for pid in re.findall(r"\[(\d+)\] resonance\.access", server.output())]
+def served_by(server: Served, since: int = 0) -> list[int]:
+    """The process of each access-log line from character `since` of the log, in order (the
+    /readyz requests of the server's start come before)."""
+    log = server.output()[since:]
+    return [int(pid) for pid in re.findall(r"\[(\d+)\] resonance\.access", log)]
 
 
 def wait_for(check: object, seconds: float = 15) -> None:
@@ -71,9 +80,10 @@ def ask_on_new_connections(server: Served, times: int) -> None:
 def test_requests_are_served_by_both_workers(two: Served) -> None:
     workers = workers_of(two)
     assert len(workers) == 2
+    since = len(two.output())
     ask_on_new_connections(two, 40)
-    wait_for(lambda: len(served_by(two)) >= 40)
-    assert set(served_by(two)) == workers, "each of 40 connections went to the same worker"
+    wait_for(lambda: len(served_by(two, since)) >= 40)
+    assert set(served_by(two, since)) == workers, "each of 40 connections went to one worker"
 
 
 def test_sigterm_stops_every_worker_and_the_supervisor_exits_0(two: Served) -> None:
@@ -97,9 +107,10 @@ def test_a_worker_that_dies_is_reported_and_replaced(two: Served) -> None:
     wait_for(lambda: len(workers_of(two) - {killed}) == 2)
     replacement = (workers_of(two) - {kept}).pop()
     assert f"(pid {killed}) was killed by SIGKILL: starting another in its place" in two.output()
+    since = len(two.output())
     ask_on_new_connections(two, 40)
-    wait_for(lambda: len(served_by(two)) >= 40)
-    assert set(served_by(two)) == {kept, replacement}
+    wait_for(lambda: len(served_by(two, since)) >= 40)
+    assert set(served_by(two, since)) == {kept, replacement}
 
 
 async def make_entry_to_watch(database_url: str) -> tuple[str, str]:
@@ -126,6 +137,7 @@ async def test_subscribers_get_the_changes_made_through_either_worker(
         for subscriber in (first, second):
             assert (await subscriber.event())["entryCounts"]["counts"]["shareCount"] == 0
         shares = 8
+        since = len(two.output())
         for _ in range(shares):  # each on a new connection: both workers share
             async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
                 answer = await http.post(
@@ -134,7 +146,7 @@ async def test_subscribers_get_the_changes_made_through_either_worker(
                 assert "errors" not in answer.json(), answer.json()
         for subscriber in (first, second):
             await subscriber.until(lambda d: d["entryCounts"]["counts"]["shareCount"] == shares)
-    assert len(set(served_by(two))) == 2, "the shares were all made through one worker"
+    assert len(set(served_by(two, since))) == 2, "the shares were all made through one worker"
 
 
 async def test_a_websocket_open_at_sigterm_is_closed_by_the_server(
@@ -185,3 +197,34 @@ def test_the_server_refuses_to_start_workers_that_cannot_fit(database_url: str) 
     )
     assert done.returncode == 1
     assert "WORKERS=500 cannot all connect" in done.stderr
+
+
+def test_a_worker_that_cannot_start_stops_the_server(database_url: str, tmp_path: Path) -> None:
+    role = f"resonance_test_role_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        # The supervisor's one connection gets in; the workers' pools cannot (a superuser's
+        # connections are never limited: hence a role of the test's own).
+        conn.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+    try:
+        parts = urlsplit(database_url)
+        as_role = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+        env = {**os.environ, "DATABASE_URL": as_role, "MIGRATE_ON_START": "0", "WORKERS": "2"}
+        with (tmp_path / "server.log").open("w+b") as out:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "server"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                assert server.wait(timeout=60) == 1
+            finally:
+                stop_group(server)
+                print((tmp_path / "server.log").read_text())  # shown when the test fails
+        output = (tmp_path / "server.log").read_text()
+        assert re.search(r"worker \d \(pid \d+\) exited with status 3 before serving", output)
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE {role}")

@@ -166,10 +166,15 @@ class _Worker:
     ready: Connection  # the supervisor's end: a message once the worker serves
     serving: bool = False
 
-    @property
-    def pid(self) -> int:
+    def __post_init__(self) -> None:
         assert self.process.pid is not None
-        return self.process.pid
+        self.pid: int = self.process.pid
+
+    def release(self) -> None:
+        """Once it has ended and been joined: its pipe and sentinel, so that restarts do not
+        accumulate file descriptors."""
+        self.ready.close()
+        self.process.close()
 
 
 def _status(exitcode: int | None) -> str:
@@ -241,8 +246,8 @@ class Supervisor:
                 if worker.process.sentinel not in fired or self._signals:
                     continue
                 worker.process.join()
-                worker.ready.close()
                 status = _status(worker.process.exitcode)
+                worker.release()
                 if not worker.serving:
                     logger.error(
                         "worker %d (pid %d) %s before serving: stopping the server",
@@ -286,7 +291,6 @@ class Supervisor:
                 self._send(signal.SIGINT)  # uvicorn, already stopping: force the exit
         for worker in self.workers:
             worker.process.join()
-            worker.ready.close()
             if worker.process.exitcode != 0:
                 logger.warning(
                     "worker %d (pid %d) %s",
@@ -294,6 +298,7 @@ class Supervisor:
                     worker.pid,
                     _status(worker.process.exitcode),
                 )
+            worker.release()
 
     def _send(self, signum: int) -> None:
         for worker in self.workers:

@@ -57,6 +57,20 @@ def capturing_statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
         _captures.reset(token)
 
 
+@contextmanager
+def statements_unseen() -> Iterator[None]:
+    """Statements run while inside are neither counted nor captured (in this task and the
+    tasks it starts): the differential tests run each query a second time, through the
+    reference executor, and what counts or captures statements must see the request's own."""
+    counters = _counters.set(())
+    captures = _captures.set(())
+    try:
+        yield
+    finally:
+        _captures.reset(captures)
+        _counters.reset(counters)
+
+
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Decode json/jsonb to Python objects (asyncpg returns them as str by default); a stored
     value the response cannot carry decodes to jsonb.Unsendable, never an error."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -32,12 +33,20 @@ class Deadline(SchemaExtension):
         if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
             yield
             return
-        try:
-            async with asyncio.timeout(self.seconds) as bound:
-                yield
-        except TimeoutError:
-            if not bound.expired():
-                raise
-            name = self.execution_context.operation_name or "-"
-            logger.warning("op=%s ran past its %g s deadline: cancelled", name, self.seconds)
-            raise TimedOut(f"the request ran past its time bound of {self.seconds:g} s") from None
+        async with within(self.seconds, self.execution_context.operation_name):
+            yield
+
+
+@asynccontextmanager
+async def within(seconds: float, operation_name: str | None) -> AsyncIterator[None]:
+    """Run the body for `seconds` at most; past them it is cancelled and TimedOut raised."""
+    try:
+        async with asyncio.timeout(seconds) as bound:
+            yield
+    except TimeoutError:
+        if not bound.expired():
+            raise
+        logger.warning(
+            "op=%s ran past its %g s deadline: cancelled", operation_name or "-", seconds
+        )
+        raise TimedOut(f"the request ran past its time bound of {seconds:g} s") from None

@@ -10,7 +10,8 @@
 - Anything else is a bug: the client sees "Internal server error" with code INTERNAL, no
   stack trace and no SQL; the server logs it with its traceback.
 
-Every way out goes through here: a query's or mutation's errors (ResonanceSchema.execute),
+Every way out goes through here: a query's or mutation's errors (ResonanceSchema.execute,
+schema/resonance_schema.py, codes them with `with_code`),
 a subscription's (ErrorCodes, and `with_code` for its events), an error raised before
 execution (`graphql_error`), a refusal before GraphQL runs and a WebSocket's `error`
 message (`error_body`, `formatted`), graphql-ws's `connection_error` (`connection_error`),
@@ -25,12 +26,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import GraphQLError, GraphQLFormattedError, Node
-from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types import ExecutionResult
 from strawberry.types.execution import StreamExecutionResult
 
 from db import errors as db_errors
@@ -195,11 +195,31 @@ class ErrorCodes(SchemaExtension):
         yield
 
 
+def log_errors(errors: list[GraphQLError]) -> None:
+    """Log what is unexpected, with its traceback; a database outage or timeout in a line (an
+    operator wants to know, but it is no bug); a client's mistake is not news."""
+    for error in errors:
+        original = error.original_error
+        if original is None or isinstance(original, (ApiError, GraphQLError)):
+            continue
+        where = ".".join(map(str, error.path or [])) or "<operation>"
+        known = api_error(original)
+        if known is not None:
+            _database_failures.warning("%s at %s: %s", known.code, where, original)
+        else:
+            logger.error(
+                "unexpected error at %s: %s",
+                where,
+                original,
+                exc_info=(type(original), original, original.__traceback__),
+            )
+
+
 # An operation whose every root field failed for one of these got nothing from the database.
 _DATABASE_FAILURES = frozenset({Unavailable.code, TimedOut.code})
 
 
-def _nothing_for_want_of_the_database(result: ExecutionResult) -> bool:
+def nothing_for_want_of_the_database(result: ExecutionResult) -> bool:
     """Every root field is null because the database was unavailable or too slow: the
     answer is no data (for UNAVAILABLE, HTTP 503 and Retry-After), not nulls that would read
     like "no such entry"."""
@@ -211,36 +231,3 @@ def _nothing_for_want_of_the_database(result: ExecutionResult) -> bool:
         if error.path and (error.extensions or {}).get("code") in _DATABASE_FAILURES
     }
     return all(value is None for value in result.data.values()) and failed >= set(result.data)
-
-
-class ResonanceSchema(Schema):
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """Every error of a query or mutation gets its code here, those raised by an
-        extension's hook (a cached parse failing, say) included."""
-        result = await super().execute(*args, **kwargs)
-        if result.errors:
-            result.errors = [with_code(e) for e in result.errors]
-            if _nothing_for_want_of_the_database(result):
-                result.data = None
-        return result
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        """Log what is unexpected, with its traceback; a database outage or timeout in a
-        line (an operator wants to know, but it is no bug); a client's mistake is not news."""
-        for error in errors:
-            original = error.original_error
-            if original is None or isinstance(original, (ApiError, GraphQLError)):
-                continue
-            where = ".".join(map(str, error.path or [])) or "<operation>"
-            known = api_error(original)
-            if known is not None:
-                _database_failures.warning("%s at %s: %s", known.code, where, original)
-            else:
-                logger.error(
-                    "unexpected error at %s: %s",
-                    where,
-                    original,
-                    exc_info=(type(original), original, original.__traceback__),
-                )

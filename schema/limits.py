@@ -102,6 +102,23 @@ class Limits:
             RateLimited(message, seconds, limit="rate", max=budget.per_minute, cost=cost)
         )
 
+    async def admit(
+        self,
+        prepared: Prepared,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+        context: object,
+    ) -> GraphQLError | None:
+        """Why a validated document's operation may not run now (its cost over the limit, or
+        the client's budget spent); None when it may, its cost charged."""
+        cost = 1
+        operation = prepared.costs.get(operation_name)
+        if operation is None and operation_name is None and len(prepared.costs) == 1:
+            operation = next(iter(prepared.costs.values()))
+        if operation is not None:  # else graphql-core refuses: which operation to run?
+            cost = operation.evaluate(variables)
+        return self.refusal(cost) or await self.charge(context, cost)
+
     async def charge_parsing(self, context: object, query: str) -> None:
         """Charge a document not seen before for its parsing and validation, before they
         run: RATE_LIMITED when the client's budget cannot pay."""
@@ -149,13 +166,9 @@ class DocumentLimits(SchemaExtension):
             context.pre_execution_errors = list(prepared.errors)
             yield
             return
-        cost = 1
-        operation = prepared.costs.get(context.operation_name)
-        if operation is None and context.operation_name is None and len(prepared.costs) == 1:
-            operation = next(iter(prepared.costs.values()))
-        if operation is not None:  # else graphql-core refuses: which operation to run?
-            cost = operation.evaluate(context.variables)
-        refused = self.limits.refusal(cost) or await self.limits.charge(context.context, cost)
+        refused = await self.limits.admit(
+            prepared, context.operation_name, context.variables, context.context
+        )
         context.pre_execution_errors = [refused] if refused else []
         yield
 

@@ -56,8 +56,9 @@ class SharedEvent:
         return results
 
 
-class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, reusing a shared event's result for the same operation."""
+class SharedEvents(StrawberryGraphQLCoreExecutionContext):
+    """An executor that reuses a shared event's result for the same operation: put before the
+    executor whose `execute_operation` it wraps."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         event = self.root_value
@@ -83,3 +84,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         except TypeError:
             return None
         return (id(self.operation), variables)
+
+
+class SharedEventExecutor(SharedEvents, StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's generic execution, sharing events' results."""

@@ -9,6 +9,10 @@ connection is closed. So is every request httptools cannot parse (400, the same 
 
 The refusal is written, the sending side shut, and what the client still sends is read and
 dropped for a moment: closing at once would reset the connection and lose the answer.
+
+A response's status line and headers go out in one write with the start of its body
+(uvicorn writes them apart): on loopback each write delivers a packet and wakes the client,
+and the second write was a sixth of the server's CPU for a page of 20 entries.
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ import asyncio
 from typing import Any
 
 import orjson
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from resolvers.errors import BadUserInput
 from schema.errors import error_body
@@ -57,7 +65,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
         if self._head_bytes > self.max_head_bytes:
             raise HeadTooLarge  # httptools stops parsing; send_400_response answers
+        existing = self.cycle
         super().on_headers_complete()
+        cycle: RequestResponseCycle | None = self.cycle
+        if cycle is not None and cycle is not existing:  # not for a WebSocket's upgrade
+            cycle.transport = _HeadWithBody(cycle, self.transport)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
@@ -100,3 +112,44 @@ def with_head_limit(max_head_bytes: int) -> type[BoundedHttpToolsProtocol]:
     return type(
         "BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"max_head_bytes": max_head_bytes}
     )
+
+
+class _HeadWithBody:
+    """The transport as one request's response cycle sees it: the head of the response is
+    held until the body's first write, and goes out with it; a head with no body following
+    in the same turn of the loop goes out on its own at the next."""
+
+    __slots__ = ("_cycle", "_head_seen", "_held", "_transport")
+
+    def __init__(self, cycle: RequestResponseCycle, transport: asyncio.Transport) -> None:
+        self._cycle = cycle
+        self._transport = transport
+        self._held: bytes | None = None
+        self._head_seen = False
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._transport.write(held + data)
+        elif not self._head_seen and self._cycle.response_started:
+            # The head: `send` writes it first once the response starts.
+            self._head_seen = True
+            self._held = data
+            asyncio.get_running_loop().call_soon(self._flush)
+        else:
+            self._transport.write(data)  # a body's next part, or 100 Continue before the head
+
+    def _flush(self) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            if not self._transport.is_closing():
+                self._transport.write(held)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()

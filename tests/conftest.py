@@ -26,6 +26,9 @@ from db.tables import TABLES
 from server.app import create_app
 from server.settings import DEFAULT_DATABASE_URL, Settings
 
+# Every query the suite sends runs through the reference executor too (issue 13).
+pytest_plugins = ["tests.differential.shadow"]
+
 
 def server_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL

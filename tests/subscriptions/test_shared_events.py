@@ -9,12 +9,12 @@ from typing import Any
 import asyncpg
 import pytest
 import strawberry
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
 from db import unchecked
 from db.listen import CountsBroker
 from schema.common import InteractionCounts
+from schema.compiled_executor import CompiledExecutor
 from schema.shared_events import SharedEvent
 from schema.subscriptions import EntryCountsEvent, UserCountsEvent
 from tests.factories import entry_gid, make_entry, make_user
@@ -29,15 +29,15 @@ RESONANCES_ONLY = (
 
 @pytest.fixture
 def executions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """The root value of every selection set graphql-core really runs."""
+    """The root value of every selection set the executor really runs."""
     ran: list[object] = []
-    execute = StrawberryGraphQLCoreExecutionContext.execute_operation
+    execute = CompiledExecutor.execute_operation
 
-    def counted(self: StrawberryGraphQLCoreExecutionContext, serially: bool | None = None) -> Any:
+    def counted(self: CompiledExecutor, serially: bool | None = None) -> Any:
         ran.append(self.root_value)
         return execute(self, serially)
 
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
+    monkeypatch.setattr(CompiledExecutor, "execute_operation", counted)
     yield ran
 
 

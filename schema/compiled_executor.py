@@ -1,0 +1,398 @@
+"""Execution by plans compiled once per operation (schema/execution_plan.py).
+
+`CompiledExecutor` is graphql-core's executor (Strawberry passes it as `executor_class`)
+whose `execute_operation` runs the operation's plan. It follows graphql-core's executor step
+by step (Executor.execute_fields, execute_field, complete_value and the list, abstract and
+object completions, in graphql-core 3.3): the same order of resolver calls, the same
+gathering of awaitables, the same errors with their paths and locations, the same null
+propagation. What it no longer does per field is the work a plan did once: collecting the
+selection, looking the field up, building a `GraphQLResolveInfo` for fields that read an
+attribute, coercing literal arguments, dispatching on the return type.
+
+What plans do not do runs through graphql-core's generic execution, so nothing is refused
+for being uncompiled: an abort signal, hooks, middleware, fragment arguments, an
+`is_type_of` that is not Strawberry's, a list value that is not a list or tuple (an async
+iterable, say), an operation whose plan would be too large. tests/differential holds both
+executors to identical responses.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Awaitable
+from typing import Any
+
+from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, OperationType, Undefined
+from graphql.execution.executor import Executor, invalid_return_type_error
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.execution_plan import (
+    ABSTRACT,
+    LEAF,
+    LIST,
+    OBJECT,
+    Completion,
+    FieldPlan,
+    ObjectPlan,
+    Plan,
+    PlanCache,
+)
+from schema.shared_events import SharedEvents
+
+Info = GraphQLResolveInfo[Any]
+
+_caches: weakref.WeakKeyDictionary[GraphQLSchema, PlanCache] = weakref.WeakKeyDictionary()
+
+
+def plan_cache(schema: GraphQLSchema) -> PlanCache:
+    """The plans of one schema's operations."""
+    cache = _caches.get(schema)
+    if cache is None:
+        cache = _caches[schema] = PlanCache()
+    return cache
+
+
+class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Runs an operation by its plan; graphql-core runs what a plan does not cover."""
+
+    def _plan(self) -> Plan | None:
+        if (
+            self.abort_signal is not None
+            or self.hooks is not None
+            or self.enable_early_execution
+            or not self.error_propagation
+            or (
+                self.middleware_manager is not None
+                and self.middleware_manager._middleware_resolvers is not None
+            )
+            or any(f.variable_signatures for f in self.fragments.values())
+        ):
+            return None
+        try:
+            return plan_cache(self.schema).plan(
+                self.schema,
+                self.fragments,
+                self.variable_values,
+                self.operation,
+                self.hide_suggestions,
+            )
+        except RecursionError:
+            return None
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """graphql-core's execute_operation, running the plan's root fields."""
+        plan = self._plan()
+        if plan is None:
+            return super().execute_operation(serially)
+        self._arguments: dict[int, dict[str, Any]] = {}
+        try:
+            if serially is None:
+                serially = self.operation.operation == OperationType.MUTATION
+            execute = self._execute_serially if serially else self._execute_fields
+            result = execute(plan.root, self.root_value, None)
+            if self.is_awaitable(result):
+                return self._await_operation(result)
+            data = result
+        except GraphQLError as error:
+            self.collected_errors.add(error, None)
+            return self.finish(self.build_response(None))
+        return self.finish(self.build_response(data))
+
+    async def _await_operation(self, result: Awaitable[dict[str, Any]]) -> Any:
+        try:
+            data = await result
+        except GraphQLError as error:
+            self.collected_errors.add(error, None)
+            return self.build_response(None)
+        except Exception:
+            await self.cancel_incremental_work()
+            self.run_async_work_finished_hook()
+            raise
+        return self.build_response(data)
+
+    # Selection sets
+
+    def _execute_fields(self, plan: ObjectPlan, source: Any, path: Path | None) -> Any:
+        """Executor.execute_fields: every field, then the awaitable ones gathered (the
+        plan's code, schema/plan_code.py)."""
+        return plan.run(self, source, path)  # type: ignore[misc]
+
+    async def _gather_fields(
+        self, results: dict[str, Any], awaitable_keys: list[str]
+    ) -> dict[str, Any]:
+        if len(awaitable_keys) == 1:
+            key = awaitable_keys[0]
+            results[key] = await results[key]
+        else:
+            awaited = await gather_with_cancel(*(results[key] for key in awaitable_keys))
+            results.update(zip(awaitable_keys, awaited, strict=True))
+        return results
+
+    def _execute_serially(self, plan: ObjectPlan, source: Any, path: Path | None) -> Any:
+        """Executor.execute_fields_serially: each field once the one before it is done."""
+        results: dict[str, Any] = {}
+        fields = iter(plan.fields)
+        for field in fields:
+            result = self._execute_field(field, source, Path(path, field.key, plan.name))
+            if self.is_awaitable(result):
+                return self._continue_serially(results, field, result, fields, plan, source, path)
+            results[field.key] = result
+        return results
+
+    async def _continue_serially(
+        self,
+        results: dict[str, Any],
+        field: FieldPlan,
+        result: Awaitable[Any],
+        fields: Any,
+        plan: ObjectPlan,
+        source: Any,
+        path: Path | None,
+    ) -> dict[str, Any]:
+        results[field.key] = await result
+        for field in fields:
+            value = self._execute_field(field, source, Path(path, field.key, plan.name))
+            if self.is_awaitable(value):
+                value = await value
+            results[field.key] = value
+        return results
+
+    # Fields
+
+    def _execute_field(self, field: FieldPlan, source: Any, path: Path) -> Any:
+        """Executor.execute_field, reading an attribute or a constant with no info."""
+        info: Info | None = None
+        try:
+            if field.attribute is not None:
+                result = getattr(source, field.attribute)
+            elif field.typename is not None:
+                result = field.typename
+            else:
+                info = self._info(field, path)
+                args = field.args
+                literal = args is not None
+                if args is None:
+                    args = self._arguments_of(field)
+                direct = field.direct
+                if direct is not None:
+                    result = direct(source, info, args, literal)
+                else:
+                    resolve = field.resolve or self.field_resolver
+                    result = resolve(source, info, **args)
+                if self.is_awaitable(result):
+                    return self._complete_awaitable(field, info, path, result)
+            completed = self._complete(field, field.completion, info, path, result)
+            if self.is_awaitable(completed):
+                return self._await_completed(field, field.completion, path, completed)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field.return_type, field.details, path)
+            return None
+        return completed
+
+    def _info(self, field: FieldPlan, path: Path) -> Info:
+        return self.build_resolve_info(field.field_def, field.nodes, field.parent_type, path)
+
+    def _arguments_of(self, field: FieldPlan) -> dict[str, Any]:
+        """The field's arguments from this request's variables, coerced once per request (a
+        failure is not kept: each place reports its own error)."""
+        args = self._arguments.get(id(field))
+        if args is None:
+            args = get_argument_values(
+                field.field_def, field.nodes[0], self.variable_values, None, self.hide_suggestions
+            )
+            self._arguments[id(field)] = args
+        return args
+
+    async def _complete_awaitable(
+        self, field: FieldPlan, info: Info, path: Path, result: Any
+    ) -> Any:
+        """Executor.complete_awaitable_value."""
+        try:
+            resolved = await result
+            completed = self._complete(field, field.completion, info, path, resolved)
+            if self.is_awaitable(completed):
+                completed = await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field.return_type, field.details, path)
+            completed = None
+        return completed
+
+    async def _await_completed(
+        self, field: FieldPlan, completion: Completion, path: Path, completed: Awaitable[Any]
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, completion.full_type, field.details, path)
+            return None
+
+    # Values
+
+    def _complete(
+        self,
+        field: FieldPlan,
+        completion: Completion,
+        info: Info | None,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        """Executor.complete_value, its dispatch on the type made by the plan."""
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            if completion.non_null:
+                raise TypeError(field.null_message)
+            return None
+        kind = completion.kind
+        if kind == LEAF:
+            if type(result) is completion.same_type is str:
+                return result
+            coerced = completion.serialize(result)  # type: ignore[misc]
+            if coerced is None or coerced is Undefined:
+                Executor.complete_leaf_value(completion.type, result)  # raises its error
+            return coerced
+        if kind == OBJECT:
+            return self._complete_object(field, completion.object_plan, info, path, result)  # type: ignore[arg-type]
+        if kind == LIST:
+            return self._complete_list(field, completion, info, path, result)
+        if kind == ABSTRACT:
+            return self._complete_abstract(field, completion, info, path, result)
+        raise TypeError(f"unknown completion {kind}")  # pragma: no cover
+
+    def _complete_object(
+        self,
+        field: FieldPlan,
+        plan: ObjectPlan,
+        info: Info | None,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        """Executor.complete_object_value with Strawberry's is_type_of (which takes no info)."""
+        is_type_of = plan.is_type_of
+        if is_type_of is not None and not is_type_of(result, info):
+            raise invalid_return_type_error(plan.type, result, field.details)
+        return self._execute_fields(plan, result, path)
+
+    def _complete_list(
+        self,
+        field: FieldPlan,
+        completion: Completion,
+        info: Info | None,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        """Executor.complete_iterable_value for a list or tuple; graphql-core completes any
+        other value (an async iterable, a generator, something not iterable)."""
+        if type(result) is not list and type(result) is not tuple:
+            if info is None:
+                info = self._info(field, path)
+            return self.complete_list_value(
+                completion.type, field.details, info, path, result, None
+            )
+        item = completion.item
+        assert item is not None
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, value in enumerate(result):
+                item_path = Path(path, index, None)
+                if is_awaitable(value):
+                    completed.append(
+                        self._complete_awaitable_item(field, item, info, item_path, value)
+                    )
+                    awaitable_indices.append(index)
+                    continue
+                try:
+                    done = self._complete(field, item, info, item_path, value)
+                    if is_awaitable(done):
+                        completed.append(self._await_completed(field, item, item_path, done))
+                        awaitable_indices.append(index)
+                    else:
+                        completed.append(done)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item.full_type, field.details, item_path)
+                    completed.append(None)
+        except Exception:
+            if awaitable_indices:
+                self.settle_in_background([completed[index] for index in awaitable_indices])
+            raise
+        if not awaitable_indices:
+            return completed
+        return self._gather_items(completed, awaitable_indices)
+
+    async def _gather_items(self, completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
+        if len(awaitable_indices) == 1:
+            index = awaitable_indices[0]
+            completed[index] = await completed[index]
+        else:
+            awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+            for index, value in zip(awaitable_indices, awaited, strict=True):
+                completed[index] = value
+        return completed
+
+    async def _complete_awaitable_item(
+        self,
+        field: FieldPlan,
+        item: Completion,
+        info: Info | None,
+        path: Path,
+        value: Any,
+    ) -> Any:
+        """Executor.complete_awaitable_list_item_value."""
+        try:
+            resolved = await value
+            completed = self._complete(field, item, info, path, resolved)
+            if self.is_awaitable(completed):
+                completed = await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item.full_type, field.details, path)
+            return None
+        return completed
+
+    def _complete_abstract(
+        self,
+        field: FieldPlan,
+        completion: Completion,
+        info: Info | None,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        """Executor.complete_abstract_value, each possible type with its own plan."""
+        if info is None:
+            info = self._info(field, path)
+        abstract = completion.type
+        resolve_type = abstract.resolve_type or self.type_resolver
+        runtime_type = resolve_type(result, info, abstract)
+        if self.is_awaitable(runtime_type):
+            return self._complete_awaited_type(field, completion, info, path, result, runtime_type)
+        object_type = self.ensure_valid_runtime_type(
+            runtime_type, abstract, field.details, info, result
+        )
+        plan = completion.possible[object_type.name]
+        return self._complete_object(field, plan, info, path, result)
+
+    async def _complete_awaited_type(
+        self,
+        field: FieldPlan,
+        completion: Completion,
+        info: Info,
+        path: Path,
+        result: Any,
+        runtime_type: Awaitable[Any],
+    ) -> Any:
+        object_type = self.ensure_valid_runtime_type(
+            await runtime_type, completion.type, field.details, info, result
+        )
+        value = self._complete_object(
+            field, completion.possible[object_type.name], info, path, result
+        )
+        if self.is_awaitable(value):
+            return await value
+        return value
+
+
+class CompiledSharedEventExecutor(SharedEvents, CompiledExecutor):
+    """The compiled executor, sharing events' results."""

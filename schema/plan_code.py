@@ -1,0 +1,139 @@
+"""The Python function an object's plan compiles to: its fields executed in a straight line.
+
+Executing an object's fields by walking its plan costs a loop, a call and several attribute
+reads per field; most fields are plain attributes completed as leaves (an id, a title, a
+count), and for those the generated function reads the attribute and checks its type inline,
+with no call at all when the value is of the type its serialiser returns unchanged (a str
+for a String or an ID, an int within 32 bits for an Int, a bool for a Boolean). Whatever is
+out of the ordinary (the read raises, a null for a non-null field, a value that could be
+awaitable) goes to the executor's generic `_execute_field`, which does it all again and
+reports what it finds. Other fields go to `_execute_field` as they are; `__typename` is its
+constant. The function returns the object's results, or an awaitable of them, exactly as
+`CompiledExecutor._execute_fields` would (schema/compiled_executor.py).
+
+Nothing of the document reaches the source as text: response keys and type names are
+written as Python literals (`repr`), attributes are Strawberry's Python names, checked to be
+identifiers.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from graphql import Undefined
+from graphql.pyutils import Path
+
+if TYPE_CHECKING:
+    from schema.execution_plan import Completion, ObjectPlan
+
+# A value not completed inline: the executor's generic path completes it.
+UNREAD: Any = object()
+# Int's range (GraphQL's Int is 32 bits).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+ObjectCode = Callable[[Any, Any, Path | None], Any]
+
+
+def leaf_value(completion: Completion, value: Any, plain: frozenset[type]) -> Any:
+    """A read value completed as its leaf type completes it, or UNREAD when anything is out
+    of the ordinary (a null for a non-null field, a value that could be awaitable, a
+    serialiser that fails or returns null)."""
+    if value is None:
+        return UNREAD if completion.non_null else None
+    if type(value) in plain or isinstance(value, Enum):
+        try:
+            coerced = completion.serialize(value)  # type: ignore[misc]
+        except Exception:
+            return UNREAD
+        if coerced is not None and coerced is not Undefined:
+            return coerced
+    return UNREAD
+
+
+def object_code(plan: ObjectPlan, plain: frozenset[type]) -> ObjectCode:
+    """The function executing `plan`'s fields on a source: `run(executor, source, path)`."""
+    names: dict[str, Any] = {
+        "UNREAD": UNREAD,
+        "Path": Path,
+        "leaf_value": leaf_value,
+        "PLAIN": plain,
+        "INT_MIN": INT_MIN,
+        "INT_MAX": INT_MAX,
+    }
+    lines = [
+        "def run(ex, source, path):",
+        "    results = {}",
+        "    pending = None",
+        "    execute_field = ex._execute_field",
+        "    is_awaitable = ex.is_awaitable",
+        "    try:",
+    ]
+    type_name = repr(plan.name)
+    if not plan.fields:  # a possible type the selection asks nothing of
+        lines.append("        pass")
+    for index, field in enumerate(plan.fields):
+        key = repr(field.key)
+        names[f"F{index}"] = field
+        names[f"C{index}"] = field.completion
+        if field.typename is not None:
+            lines.append(f"        results[{key}] = {field.typename!r}")
+            continue
+        attribute = field.leaf_attribute
+        if attribute is not None and attribute.isidentifier() and not keyword.iskeyword(attribute):
+            same = field.completion.same_type
+            lines += [
+                "        try:",
+                f"            v = source.{attribute}",
+                "        except Exception:",
+                "            v = UNREAD",
+            ]
+            if same is int:
+                names[f"T{index}"] = int
+                lines += [
+                    "        else:",
+                    f"            if type(v) is not T{index} or not INT_MIN <= v <= INT_MAX:",
+                    f"                v = leaf_value(C{index}, v, PLAIN)",
+                ]
+            elif same is not None:
+                names[f"T{index}"] = same
+                lines += [
+                    "        else:",
+                    f"            if type(v) is not T{index}:",
+                    f"                v = leaf_value(C{index}, v, PLAIN)",
+                ]
+            else:
+                lines += ["        else:", f"            v = leaf_value(C{index}, v, PLAIN)"]
+            lines += [
+                "        if v is UNREAD:",
+                f"            v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
+                "            if is_awaitable(v):",
+                "                if pending is None:",
+                "                    pending = []",
+                f"                pending.append({key})",
+                f"        results[{key}] = v",
+            ]
+            continue
+        lines += [
+            f"        v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
+            f"        results[{key}] = v",
+            "        if is_awaitable(v):",
+            "            if pending is None:",
+            "                pending = []",
+            f"            pending.append({key})",
+        ]
+    lines += [
+        "    except Exception:",
+        "        if pending:",
+        "            ex.settle_in_background([results[key] for key in pending])",
+        "        raise",
+        "    if pending is None:",
+        "        return results",
+        "    return ex._gather_fields(results, pending)",
+    ]
+    code = compile("\n".join(lines), f"<plan of {plan.name}>", "exec")
+    exec(code, names)
+    run: ObjectCode = names["run"]
+    return run

@@ -1,0 +1,76 @@
+"""The schema's class: how a query or mutation runs (a document seen before and valid the
+short way, schema/prepared_execution.py; any other through Strawberry), and its errors
+coded and logged the one way schema/errors.py decides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from graphql import GraphQLError
+from strawberry import Schema
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext as StrawberryContext
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from schema.errors import log_errors, nothing_for_want_of_the_database, with_code
+from schema.prepared_execution import execute_prepared
+
+if TYPE_CHECKING:
+    from schema.limits import Limits
+
+
+class ResonanceSchema(Schema):
+    # Set by schema.build_schema: the documents' limits and cache, the time bound.
+    limits: Limits | None = None
+    deadline_seconds: float | None = None
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """A document seen before and valid runs the short way (schema/prepared_execution.py),
+        any other through Strawberry. Every error of a query or mutation gets its code here,
+        those raised by an extension's hook (a cached parse failing, say) included."""
+        result: ExecutionResult | None = None
+        limits = self.limits
+        prepared = limits.cache.get(query) if limits is not None and query else None
+        if prepared is not None and prepared.errors == [] and not operation_extensions:
+            result = await execute_prepared(
+                self,
+                prepared,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                DEFAULT_ALLOWED_OPERATION_TYPES
+                if allowed_operation_types is None
+                else allowed_operation_types,
+            )
+        if result is None:
+            result = await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        if result.errors:
+            result.errors = [with_code(e) for e in result.errors]
+            if nothing_for_want_of_the_database(result):
+                result.data = None
+        return result
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: StrawberryContext | None = None
+    ) -> None:
+        log_errors(errors)

@@ -1,4 +1,6 @@
-"""`python -m bench` (make bench): run every scenario against one server process.
+"""`python -m bench` (make bench): run every scenario against the server, one worker (the CPU a
+request costs), then the feed and the list again with every worker (`--workers`, by default
+WORKERS' own default: a worker per core).
 
 Each client (HTTP load, database floor, subscribers) runs as its own process on loopback.
 Each figure is the median of --runs runs, with min and max, and the headline figures are
@@ -26,7 +28,7 @@ from bench.stats import median_of
 from db.pool import connect, create_pool
 from db.reconcile import find_drift
 from resolvers.ids import encode_id
-from server.settings import DEFAULT_DATABASE_URL, Settings
+from server.settings import DEFAULT_DATABASE_URL, Settings, cores
 from server.token import mint
 
 
@@ -48,10 +50,11 @@ def _client(module: str, plan: Any, binary: bool = False) -> dict[str, Any]:
     return result
 
 
-def pool_size(concurrency: int) -> int:
-    """The server's pool (DB_POOL_MAX_SIZE) and the floor's: one connection per client and
-    some for the dataloaders' concurrent statements."""
-    return max(20, concurrency + 8)
+def pool_size(concurrency: int, workers: int = 1) -> int:
+    """A server worker's pool (DB_POOL_MAX_SIZE) and the floor's: one connection per client
+    (the kernel spreads them over the workers) and some for the dataloaders' concurrent
+    statements."""
+    return max(20, -(-concurrency // workers) + 8)
 
 
 class Bench:
@@ -121,12 +124,14 @@ async def _capture(url: str, size: Size, writers: int) -> dict[str, Any]:
                 "statements": sum(len(s) for s in stages),
                 "edges": len(result["feed"]["edges"]),
             }
+        listed, _ = await scenarios.capture(pool, scenarios.LIST, None)
         entry, _ = await scenarios.capture(
             pool, scenarios.ENTRY_PAGE, reader, id=encode_id("Entry", showcase_entry(size))
         )
         return {
             "feed": feed,
             "feed_counts": counts,
+            "list": listed,
             "entry": entry,
             "write_spread": await scenarios.write_floor(pool, size, writers, hot=False),
             "write_hot": await scenarios.write_floor(pool, size, writers, hot=True),
@@ -160,13 +165,19 @@ def run(args: argparse.Namespace) -> Path | None:
     )
 
     only = set(args.only)
-    server = Server(bench.url, pool_size=pool_size(concurrency))
+    list_body = scenarios.body(scenarios.LIST)
+    # One worker: the CPU per request, comparable with every run before workers.
+    server = Server(bench.url, pool_size=pool_size(concurrency), workers=1)
     try:
         if "feed" in only:
             print("feed", flush=True)
             for c in (1, concurrency):
                 bench.http(f"feed_{c}", server, c, [[{"body": feed_body, "token": reader_token}]])
                 bench.floor(f"feed_floor_{c}", c, [[captured["feed"]]])
+        if "list" in only:
+            print("list (anonymous)", flush=True)
+            bench.http(f"list_{concurrency}", server, concurrency, [[{"body": list_body}]])
+            bench.floor(f"list_floor_{concurrency}", concurrency, [[captured["list"]]])
         if "entry" in only:
             print("entry page", flush=True)
             bench.http(
@@ -201,7 +212,8 @@ def run(args: argparse.Namespace) -> Path | None:
                 )
                 # A server of its own: one that served the HTTP scenarios holds freed memory
                 # the subscribers would reuse, and their memory would read as next to none.
-                fresh = Server(bench.url, pool_size=pool_size(concurrency))
+                # One worker: its CPU and memory per subscriber, as before workers.
+                fresh = Server(bench.url, pool_size=pool_size(concurrency), workers=1)
                 try:
                     subs_plan: dict[str, Any] = {
                         "url": fresh.url.replace("http://", "ws://"),
@@ -232,12 +244,28 @@ def run(args: argparse.Namespace) -> Path | None:
     finally:
         server.stop()
 
+    workers = args.workers
+    if workers > 1 and only & {"feed", "list"}:
+        # Every worker, as `make run` serves: the feed's ratio to the floor and the list's p99.
+        print(f"{workers} workers", flush=True)
+        everyone = Server(bench.url, pool_size=pool_size(concurrency, workers), workers=workers)
+        try:
+            if "feed" in only:
+                feed = [[{"body": feed_body, "token": reader_token}]]
+                bench.http(f"feed_{concurrency}_workers_{workers}", everyone, concurrency, feed)
+            if "list" in only:
+                listed = [[{"body": list_body}]]
+                bench.http(f"list_{concurrency}_workers_{workers}", everyone, concurrency, listed)
+        finally:
+            everyone.stop()
+
     return report.write(
         args.out,
         size=args.size,
         counts=counts,
         generated_in=generated_in,
         concurrency=concurrency,
+        workers=workers,
         scenarios=[s for s in SCENARIOS if s in only],
         statements=captured["feed_counts"],
         results=bench.results,
@@ -261,6 +289,13 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=cores(),
+        help="the server's workers for the feed and list runs with every worker "
+        "(default: WORKERS' default, the cores; 1 skips those runs)",
+    )
     parser.add_argument("--subscribers", type=int, default=1000, help="0 skips the scenario")
     parser.add_argument("--rounds", type=int, default=30, help="commits timed per subscription run")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)

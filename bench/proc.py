@@ -23,6 +23,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+    return [int(child) for child in listed.split()]
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of the process and of its descendants alive now: a server's supervisor and
+    its workers (the supervisor waits for them; workers do not come and go under load)."""
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        try:
+            total += cpu_seconds(each) if each == pid else tree_cpu_seconds(each)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def rss_bytes(pid: int) -> int:
     """The process's resident memory now."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -51,12 +71,13 @@ async def per_request(
     pid: int | None, start_at: float, stop_at: float, served: Callable[[], int]
 ) -> dict[str, float]:
     """CPU milliseconds per request over the measured window [start_at, stop_at) (perf_counter
-    times): of process `pid` (the server, or the floor's own process) and of PostgreSQL."""
+    times): of process `pid` and its children (the server and its workers, or the floor's own
+    process) and of PostgreSQL."""
     await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
-    process_before = cpu_seconds(pid) if pid else 0.0
+    process_before = tree_cpu_seconds(pid) if pid else 0.0
     postgres_before = postgres_cpu_seconds()
     await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
-    process = (cpu_seconds(pid) if pid else 0.0) - process_before
+    process = (tree_cpu_seconds(pid) if pid else 0.0) - process_before
     postgres = postgres_cpu_seconds() - postgres_before
     requests = max(1, served())
     return {

@@ -21,7 +21,7 @@ from typing import Any
 from bench.server import Server
 
 # The scenarios of a whole run, in order (`python -m bench --only` picks some).
-SCENARIOS = ("feed", "entry", "writes", "subscriptions")
+SCENARIOS = ("feed", "list", "entry", "writes", "subscriptions")
 PACKAGES = ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "asyncpg", "httpx")
 
 
@@ -137,12 +137,32 @@ def rerender(results: Path, baseline: Path | None) -> None:
     results.with_suffix(".md").write_text(_markdown(document))
 
 
+def _median(results: dict[str, Any], name: str, key: str) -> float | None:
+    value: float | None = results.get(name, {}).get(key, {}).get("median")
+    return value
+
+
 def write(out_dir: Path, **run: Any) -> Path:
     results: dict[str, Any] = run["results"]
     c = run["concurrency"]
+    # Runs with every worker; with one worker those are the one-worker runs.
+    w = run["workers"]
+    every = f"_workers_{w}" if w > 1 else ""
     headline = {
+        "workers": w,
+        # One worker: comparable with the runs before workers.
         "feed_server_floor_ratio": _ratio(results, f"feed_{c}", f"feed_floor_{c}"),
-        "feed_p99_ms": results.get(f"feed_{c}", {}).get("p99_ms", {}).get("median"),
+        "feed_p99_ms": _median(results, f"feed_{c}", "p99_ms"),
+        # Every worker, as `make run` serves.
+        "feed_server_floor_ratio_workers": _ratio(results, f"feed_{c}{every}", f"feed_floor_{c}"),
+        "feed_p99_ms_workers": _median(results, f"feed_{c}{every}", "p99_ms"),
+        "list_server_floor_ratio_workers": _ratio(results, f"list_{c}{every}", f"list_floor_{c}"),
+        "list_p99_ms_workers": _median(results, f"list_{c}{every}", "p99_ms"),
+        # The server's CPU per request with one worker: the per-request target.
+        "server_cpu_ms_one_worker": {
+            name: _median(results, f"{name}_{c}", "process_cpu_ms")
+            for name in ("list", "feed", "entry")
+        },
         "feed_statements_10": run["statements"][10]["statements"],
         "feed_statements_100": run["statements"][100]["statements"],
         "entry_server_floor_ratio": _ratio(results, f"entry_{c}", f"entry_floor_{c}"),
@@ -182,6 +202,12 @@ def _markdown(doc: dict[str, Any]) -> str:
     r = doc["results"]
     h = doc["headline"]
     c = doc["concurrency"]
+    # Runs before workers (issue 13) had one process and none of the figures below.
+    count = h.get("workers", 1)
+    workers = f"{count} workers" if count > 1 else "one worker"
+    one_worker_cpu = (
+        " / ".join(str(v) for v in h.get("server_cpu_ms_one_worker", {}).values()) or "-"
+    )
     lines = [
         f"# Benchmark {doc['date']} (size {doc['size']})",
         "",
@@ -206,8 +232,12 @@ def _markdown(doc: dict[str, Any]) -> str:
         "",
         "| figure | value | target |",
         "|---|---|---|",
-        f"| feed at {c} clients: server / floor (req/s) | {h['feed_server_floor_ratio']} | >= 0.5 |",
-        f"| feed at {c} clients: p99 | {h['feed_p99_ms']} ms | < 50 ms |",
+        f"| feed at {c} clients, {workers}: server / floor (req/s) | {h.get('feed_server_floor_ratio_workers')} | >= 0.8 |",
+        f"| list at {c} clients, {workers}: p99 | {h.get('list_p99_ms_workers')} ms | < 50 ms |",
+        f"| list at {c} clients, {workers}: server / floor (req/s) | {h.get('list_server_floor_ratio_workers')} | |",
+        f"| server CPU per request, one worker: list / feed / entry | {one_worker_cpu} ms | a third of before issue 13 |",
+        f"| feed at {c} clients, one worker: server / floor (req/s) | {h['feed_server_floor_ratio']} | >= 0.5 |",
+        f"| feed at {c} clients, one worker: p99 | {h['feed_p99_ms']} ms | < 50 ms |",
         f"| SQL statements per feed page of 10 / 100 | {h['feed_statements_10']} / {h['feed_statements_100']} | equal, <= 8 |",
         f"| hot entry resonate/unresonate: server / floor | {h['hot_write_server_floor_ratio']} | >= 0.5 |",
         f"| spread resonate/unresonate: server / floor | {h['spread_write_server_floor_ratio']} | |",
@@ -239,8 +269,9 @@ def _markdown(doc: dict[str, Any]) -> str:
         "",
         "## Every figure",
         "",
-        "CPU per request: of the server process (for a floor, of its own asyncpg process) and"
-        " of all PostgreSQL processes, over the measured window.",
+        "CPU per request: of the server process and its workers (for a floor, of its own"
+        " asyncpg process) and of all PostgreSQL processes, over the measured window. Runs"
+        " named `_workers_<n>` ran with n workers; the others with one.",
         "",
         "| scenario | req/s | p50 ms | p99 ms | errors | CPU ms: process | CPU ms: PostgreSQL |",
         "|---|---|---|---|---|---|---|",
@@ -270,6 +301,8 @@ def _markdown(doc: dict[str, Any]) -> str:
         for key in (
             "feed_server_floor_ratio",
             "feed_p99_ms",
+            "feed_server_floor_ratio_workers",
+            "list_p99_ms_workers",
             "entry_server_floor_ratio",
             "hot_write_server_floor_ratio",
             "spread_write_server_floor_ratio",

@@ -34,6 +34,19 @@ query Feed($first: Int) {
 }
 """
 
+# The plain list, anonymous: the query of issue 13's comparison with PostGraphile.
+LIST = """
+query List {
+  entries(first: 20) {
+    nodes {
+      id title content createdAt
+      author { id username }
+      counts { resonanceCount branchCount amplificationCount shareCount }
+    }
+  }
+}
+"""
+
 ENTRY_PAGE = """
 query EntryPage($id: ID!) {
   entry(id: $id) {
@@ -73,15 +86,15 @@ def body(query: str, **variables: Any) -> dict[str, Any]:
 
 
 async def capture(
-    pool: Pool, query: str, viewer: UUID, **variables: Any
+    pool: Pool, query: str, viewer: UUID | None, **variables: Any
 ) -> tuple[list[Stage], Any]:
-    """Run `query` as the server would and return its statements as floor stages: the first
-    statement alone, then the rest at once (the dataloaders' next level), and the result."""
+    """Run `query` as the server would (`viewer` None: anonymous) and return its statements
+    as floor stages: the first statement alone, then the rest at once (the dataloaders' next
+    level), and the result."""
     schema = build_schema()
+    context = Context(db=pool, viewer=None if viewer is None else Viewer(viewer))
     with capturing_statements() as statements:
-        result = await schema.execute(
-            query, variable_values=variables, context_value=Context(db=pool, viewer=Viewer(viewer))
-        )
+        result = await schema.execute(query, variable_values=variables, context_value=context)
         await asyncio.sleep(0)  # let the query logger's callbacks run
     if result.errors:
         raise RuntimeError(f"{query[:40]}...: {result.errors}")

@@ -24,7 +24,11 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url: str, *, pool_size: int = 40) -> None:
+    """`python -m server` with `workers` processes (WORKERS), each with a pool of `pool_size`
+    (DB_POOL_MAX_SIZE). Its CPU is read over the process and its workers (bench/proc.py)."""
+
+    def __init__(self, database_url: str, *, pool_size: int = 40, workers: int = 1) -> None:
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/graphql"
         env = {
@@ -36,6 +40,7 @@ class Server:
             "MIGRATE_ON_START": "0",
             "TRENDING_REFRESH_SECONDS": "3600",
             "DB_POOL_MAX_SIZE": str(pool_size),
+            "WORKERS": str(workers),
             # One viewer reads the feed from 32 clients: no rate budget could let it.
             "MAX_COST_PER_MINUTE": "0",
         }

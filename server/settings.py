@@ -25,6 +25,11 @@ DEFAULT_EMBEDDED_POSTGRES_DIR = Path(__file__).resolve().parent.parent / ".data"
 T = TypeVar("T")
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers narrow)."""
+    return len(os.sched_getaffinity(0))
+
+
 @dataclass(frozen=True)
 class Variable:
     """The environment variable of a setting, how its text is read, and its README row."""
@@ -110,11 +115,24 @@ class Settings:
     )
     host: str = setting("HOST", "127.0.0.1", "address the server listens on")
     port: int = setting("PORT", 8000, "port the server listens on")
+    # server/workers.py: how they share the port, the pool rule, shutdown and deaths.
+    workers: int = setting(
+        "WORKERS",
+        cores(),
+        "server processes serving the port, each with its own pool, LISTEN connection and "
+        "subscribers (`1`: one process, no supervisor)",
+        shown="the number of cores",
+    )
     migrate_on_start: bool = setting(
         "MIGRATE_ON_START", True, "apply pending migrations when the server starts"
     )
     pool_min_size: int = setting("DB_POOL_MIN_SIZE", 2, "connections the pool keeps open")
-    pool_max_size: int = setting("DB_POOL_MAX_SIZE", 20, "connections the pool may open")
+    pool_max_size: int = setting(
+        "DB_POOL_MAX_SIZE",
+        20,
+        "connections each worker's pool may open (lowered so that every worker's fit in "
+        "PostgreSQL's `max_connections`)",
+    )
     jwt_secret: str = setting(
         "JWT_SECRET",
         DEVELOPMENT_JWT_SECRET,

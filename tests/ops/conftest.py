@@ -96,6 +96,9 @@ class Served:
             "PORT": str(self.port),
             "TRENDING_REFRESH_SECONDS": "3600",
             "CORS_ORIGINS": CORS_ORIGIN,
+            # One process unless a test asks for more (tests/ops/test_workers.py): the suites
+            # share the machine's cores and PostgreSQL's connections.
+            "WORKERS": "1",
             **settings,
         }
         with log.open("wb") as out:

@@ -67,6 +67,8 @@ def make_run(copy: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         if key not in {"DATABASE_URL", "EMBEDDED_POSTGRES_DIR", "MAKEFLAGS", "MAKELEVEL"}
     }
     env["PORT"] = str(port)
+    # Workers: the supervisor starts the private PostgreSQL before them, and stops it after.
+    env["WORKERS"] = "2"
     with log.open("ab") as out:
         return subprocess.Popen(
             ["make", "-o", str(VENV / ".installed"), "run", f"VENV={VENV}"],

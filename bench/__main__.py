@@ -23,7 +23,7 @@ from typing import Any
 from bench import data, report, scenarios
 from bench.dataset import SIZES, Size, showcase_entry
 from bench.report import SCENARIOS
-from bench.server import BENCH_JWT_SECRET, ROOT, Server
+from bench.server import BENCH_JWT_SECRET, ROOT, Server, server_version
 from bench.stats import median_of
 from db.pool import connect, create_pool
 from db.reconcile import find_drift
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> Path | None:
     only = set(args.only)
     list_body = scenarios.body(scenarios.LIST)
     # One worker: the CPU per request, comparable with every run before workers.
-    server = Server(bench.url, pool_size=pool_size(concurrency), workers=1)
+    server = Server(bench.url, pool_size=pool_size(concurrency), workers=1, root=args.server_tree)
     try:
         if "feed" in only:
             print("feed", flush=True)
@@ -213,7 +213,9 @@ def run(args: argparse.Namespace) -> Path | None:
                 # A server of its own: one that served the HTTP scenarios holds freed memory
                 # the subscribers would reuse, and their memory would read as next to none.
                 # One worker: its CPU and memory per subscriber, as before workers.
-                fresh = Server(bench.url, pool_size=pool_size(concurrency), workers=1)
+                fresh = Server(
+                    bench.url, pool_size=pool_size(concurrency), workers=1, root=args.server_tree
+                )
                 try:
                     subs_plan: dict[str, Any] = {
                         "url": fresh.url.replace("http://", "ws://"),
@@ -248,7 +250,12 @@ def run(args: argparse.Namespace) -> Path | None:
     if workers > 1 and only & {"feed", "list"}:
         # Every worker, as `make run` serves: the feed's ratio to the floor and the list's p99.
         print(f"{workers} workers", flush=True)
-        everyone = Server(bench.url, pool_size=pool_size(concurrency, workers), workers=workers)
+        everyone = Server(
+            bench.url,
+            pool_size=pool_size(concurrency, workers),
+            workers=workers,
+            root=args.server_tree,
+        )
         try:
             if "feed" in only:
                 feed = [[{"body": feed_body, "token": reader_token}]]
@@ -271,6 +278,7 @@ def run(args: argparse.Namespace) -> Path | None:
         results=bench.results,
         timing=bench.timing() | {"runs": args.runs},
         baseline=args.baseline,
+        server=server_version(args.server_tree),
     )
 
 
@@ -308,6 +316,13 @@ def main() -> None:
     parser.add_argument("--data-only", action="store_true", help="make the data and stop")
     parser.add_argument(
         "--baseline", type=Path, help="an earlier results .json to compare with (before/after)"
+    )
+    parser.add_argument(
+        "--server-tree",
+        type=Path,
+        default=ROOT,
+        help="run the server from this checkout (a worktree of an earlier commit): "
+        "its figures on the same data, for a before/after",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()

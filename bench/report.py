@@ -217,6 +217,7 @@ def _markdown(doc: dict[str, Any]) -> str:
         "Versions: "
         + ", ".join(f"{k} {v}" for k, v in doc["versions"].items() if k != "postgresql")
         + ".",
+        f"Server: {doc.get('server', 'this checkout')}.",
         "Data: "
         + ", ".join(f"{k} {v:,}" for k, v in doc["counts"].items())
         + (

@@ -23,11 +23,28 @@ def free_port() -> int:
         return port
 
 
+def server_version(root: Path) -> str:
+    """Which code the server ran: its checkout's commit (and `+changes` when it has some)."""
+
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        return out.stdout.strip()
+
+    commit = git("log", "-1", "--format=%h %s")[:100] or "unknown"
+    dirty = " +changes" if git("status", "--porcelain", "--untracked-files=no") else ""
+    where = "this checkout" if root.resolve() == ROOT else str(root)
+    return f"{where}, {commit}{dirty}"
+
+
 class Server:
     """`python -m server` with `workers` processes (WORKERS), each with a pool of `pool_size`
-    (DB_POOL_MAX_SIZE). Its CPU is read over the process and its workers (bench/proc.py)."""
+    (DB_POOL_MAX_SIZE). Its CPU is read over the process and its workers (bench/proc.py).
+    `root` is the checkout it runs from: another (a worktree of an earlier commit) measures
+    that code on the same data and load, for a before/after."""
 
-    def __init__(self, database_url: str, *, pool_size: int = 40, workers: int = 1) -> None:
+    def __init__(
+        self, database_url: str, *, pool_size: int = 40, workers: int = 1, root: Path = ROOT
+    ) -> None:
         self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/graphql"
@@ -49,7 +66,7 @@ class Server:
         self.log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server"],
-            cwd=ROOT,
+            cwd=root,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -57,6 +57,13 @@ def plan_cache(schema: GraphQLSchema) -> PlanCache:
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     """Runs an operation by its plan; graphql-core runs what a plan does not cover."""
 
+    def __copy__(self) -> CompiledExecutor:
+        """What `copy.copy` makes, without its generic protocol: graphql-core copies the
+        executor for every event of a subscription (build_per_event_executor)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
     def _plan(self) -> Plan | None:
         if (
             self.abort_signal is not None

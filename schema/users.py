@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 from uuid import UUID
 
 import strawberry
@@ -54,24 +55,24 @@ class User(Node):
     @classmethod
     def from_row(cls, row: Any, prefix: str = "") -> User:
         """A User from a row of db.columns.user_columns (with that column prefix)."""
-        p = prefix
+        k = _columns(prefix)
         return cls(
-            id=strawberry.ID(encode_id("User", row[f"{p}id"])),
-            pk=row[f"{p}id"],
-            username=row[f"{p}username"],
-            email=row[f"{p}email"],
-            name=row[f"{p}name"],
-            bio=row[f"{p}bio"],
-            location=row[f"{p}location"],
-            avatar=row[f"{p}avatar"],
-            role=from_db(Role, row[f"{p}role"]),
-            stats=row[f"{p}stats"],
-            follower_count=row[f"{p}follower_count"],
-            following_count=row[f"{p}following_count"],
-            created_at=row[f"{p}created_at"],
-            updated_at=row[f"{p}updated_at"],
-            viewer_is_following=row[f"{p}viewer_is_following"],
-            follows_viewer=row[f"{p}follows_viewer"],
+            id=strawberry.ID(encode_id("User", row[k.id])),
+            pk=row[k.id],
+            username=row[k.username],
+            email=row[k.email],
+            name=row[k.name],
+            bio=row[k.bio],
+            location=row[k.location],
+            avatar=row[k.avatar],
+            role=from_db(Role, row[k.role]),
+            stats=row[k.stats],
+            follower_count=row[k.follower_count],
+            following_count=row[k.following_count],
+            created_at=row[k.created_at],
+            updated_at=row[k.updated_at],
+            viewer_is_following=row[k.viewer_is_following],
+            follows_viewer=row[k.follows_viewer],
         )
 
     @strawberry.field(description="This user's entries that the viewer may see, newest first.")
@@ -106,3 +107,30 @@ class UserEdge(Edge[User]):
 @worded(USERS)
 class UserConnection(Connection[User, UserEdge]):
     pass
+
+
+class _Columns(NamedTuple):
+    """A User's columns in a row, under the row's prefix."""
+
+    id: str
+    username: str
+    email: str
+    name: str
+    bio: str
+    location: str
+    avatar: str
+    role: str
+    stats: str
+    follower_count: str
+    following_count: str
+    created_at: str
+    updated_at: str
+    viewer_is_following: str
+    follows_viewer: str
+
+
+@cache
+def _columns(prefix: str) -> _Columns:
+    """The column names under a prefix (the code's own: "", "author_", ...), made once each
+    rather than fifteen f-strings a row."""
+    return _Columns(*(prefix + name for name in _Columns._fields))

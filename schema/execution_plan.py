@@ -79,6 +79,9 @@ logger = logging.getLogger("resonance.plans")
 # A plan may hold this many fields per token of its document (and at least MIN_PLAN_FIELDS).
 PLAN_FIELDS_PER_TOKEN = 2
 MIN_PLAN_FIELDS = 200
+# Plans kept per operation, one per set of `@include`/`@skip` values: past them an operation
+# runs through graphql-core, so n such variables cannot make 2**n plans.
+MAX_VARIANTS = 16
 
 LEAF, OBJECT, ABSTRACT, LIST = range(4)
 
@@ -442,6 +445,8 @@ class PlanCache:
         except KeyError:
             pass
         except TypeError:  # a value that cannot be hashed: not the booleans the rules ask
+            return None
+        if len(entry.variants) >= MAX_VARIANTS:  # a client trying every combination
             return None
         try:
             plan: Plan | None = _Compiler(

@@ -13,6 +13,7 @@ from graphql import parse
 from resolvers.context import Context
 from schema import build_schema
 from schema.compiled_executor import CompiledExecutor, plan_cache
+from schema.execution_plan import MAX_VARIANTS
 from tests.differential.shadow import shadow_off
 from tests.factories import entry_gid, make_entry, make_user
 
@@ -55,6 +56,21 @@ async def test_each_set_of_include_values_gets_its_own_plan(
     assert entry_plans.conditions == ("t",)
     assert set(entry_plans.variants) == {(True,), (False,)}
     assert all(plan is not None for plan in entry_plans.variants.values())
+
+
+async def test_an_operation_keeps_a_bounded_number_of_plans_whatever_its_variables(
+    pool: asyncpg.Pool, conn: asyncpg.Connection
+) -> None:
+    entry = await make_entry(conn, await make_user(conn))
+    names = [f"v{i}" for i in range(6)]
+    declared = ", ".join(f"${name}: Boolean!" for name in names)
+    fields = " ".join(f"{name}: id @include(if: ${name})" for name in names)
+    query = f"query ($id: ID!, {declared}) {{ entry(id: $id) {{ {fields} }} }}"
+    for combination in range(2 ** len(names)):
+        flags = {name: bool(combination >> i & 1) for i, name in enumerate(names)}
+        answer = await both(pool, query, id=entry_gid(entry), **flags)
+        assert answer["data"]["entry"] == {name: entry_gid(entry) for name in names if flags[name]}
+    assert len(plans_of(query).variants) == MAX_VARIANTS
 
 
 def test_a_plan_goes_with_its_document() -> None:

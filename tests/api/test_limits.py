@@ -95,15 +95,18 @@ def fan_out(levels: int, bottom: str) -> str:
     return "query { ...F0 } " + " ".join(fragments)
 
 
-async def test_a_40_level_fragment_fan_out_is_checked_in_under_50_ms(
+async def test_a_40_level_fragment_fan_out_is_answered_at_once(
     client: httpx.AsyncClient,
 ) -> None:
-    query = fan_out(40, "__typename")  # 2^40 paths to one field: strawberry's limiter hung
+    """2^40 paths to one field: strawberry's limiter never returned. Checked, compiled and run
+    it takes about 15 ms; the bound is far from both, so a loaded machine cannot fail it and
+    anything exponential cannot pass."""
+    query = fan_out(40, "__typename")
     started = time.process_time()
     body = await post(client, query)
     spent = time.process_time() - started
     assert body == {"data": {"__typename": "Query"}}
-    assert spent < 0.05, f"{spent * 1000:.0f} ms"
+    assert spent < 1.0, f"{spent * 1000:.0f} ms"
     await assert_still_answers(client)
 
 

@@ -8,7 +8,6 @@ from schema.builtin_scalars import refuse_unusable_input
 from schema.compiled_executor import CompiledSharedEventExecutor
 from schema.deadline import Deadline
 from schema.entries import Entry
-from schema.errors import ErrorCodes
 from schema.json_scalar import JSON_SCALAR
 from schema.limits import DocumentLimits, Limits
 from schema.mutations import Mutation
@@ -44,7 +43,7 @@ def build_schema(
         max_cost=max_cost,
         rate_budget=rate_budget,
     )
-    extensions: list[object] = [ErrorCodes, lambda: DocumentLimits(limits)]
+    extensions: list[object] = [lambda: DocumentLimits(limits)]
     if deadline_seconds:
         extensions.append(lambda: Deadline(seconds=deadline_seconds))
     schema = ResonanceSchema(

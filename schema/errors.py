@@ -12,7 +12,7 @@
 
 Every way out goes through here: a query's or mutation's errors (ResonanceSchema.execute,
 schema/resonance_schema.py, codes them with `with_code`),
-a subscription's (ErrorCodes, and `with_code` for its events), an error raised before
+a subscription's (ResonanceSchema.stream, and `with_code` for its events), an error raised before
 execution (`graphql_error`), a refusal before GraphQL runs and a WebSocket's `error`
 message (`error_body`, `formatted`), graphql-ws's `connection_error` (`connection_error`),
 and for HTTP the status and `Retry-After` that go with an answer (`response_status`).
@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLError, GraphQLFormattedError, Node
 from strawberry.exceptions import MissingQueryError
-from strawberry.extensions import SchemaExtension
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import StreamExecutionResult
 
 from db import errors as db_errors
 from resolvers.errors import ApiError, BadUserInput, RateLimited, TimedOut, Unavailable
@@ -181,18 +179,6 @@ def retry_after(body: Mapping[str, Any]) -> dict[str, str]:
         if isinstance(seconds, int):
             return {"Retry-After": str(seconds)}
     return {}
-
-
-class ErrorCodes(SchemaExtension):
-    """Codes the results of subscriptions (queries and mutations: ResonanceSchema.execute)."""
-
-    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
-        """A subscription's results leave before its operation ends: each is coded as it
-        goes (a document that does not parse or validate, say)."""
-        errors = getattr(result, "errors", None)
-        if errors:
-            result.errors = [with_code(e) for e in errors]  # type: ignore[union-attr]
-        yield
 
 
 def log_errors(errors: list[GraphQLError]) -> None:

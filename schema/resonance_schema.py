@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 from strawberry import Schema
-from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StreamResult
 from strawberry.types import ExecutionContext as StrawberryContext
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.utils.aio import aclosing
 
 from schema.errors import log_errors, nothing_for_want_of_the_database, with_code
 from schema.prepared_execution import execute_prepared
@@ -70,7 +71,41 @@ class ResonanceSchema(Schema):
                 result.data = None
         return result
 
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Strawberry's stream (subscriptions, and any operation over a WebSocket), each
+        result's errors coded as it goes: a subscription's results leave before it ends. (An
+        extension's `on_stream_result` did it, at the cost of wrapping its hook anew for every
+        event of every subscriber.)"""
+        results = await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
+        return _coded(results)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: StrawberryContext | None = None
     ) -> None:
         log_errors(errors)
+
+
+async def _coded(results: StreamResult) -> StreamResult:
+    async with aclosing(results):
+        async for result in results:
+            errors = getattr(result, "errors", None)
+            if errors:
+                result.errors = [with_code(e) for e in errors]  # type: ignore[union-attr]
+            yield result

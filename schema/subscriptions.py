@@ -24,9 +24,9 @@ async def _events(
 ) -> AsyncGenerator[Event, None]:
     """Each event as `make` builds it, and errors with their `extensions.code`.
 
-    ErrorCodes codes errors when an operation ends, but a subscription's events are sent
-    before it ends: its errors are coded here, unexpected ones masked (and logged by the
-    schema, which sees the original error).
+    The schema codes each result's errors as it leaves (ResonanceSchema.stream); an
+    exception raised here ends the stream, so it is coded here, an unexpected one masked (and
+    logged by the schema, which sees the original error).
     """
     try:
         async with aclosing(stream()) as counts:

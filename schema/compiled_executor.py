@@ -126,15 +126,16 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         plan's code, schema/plan_code.py)."""
         return plan.run(self, source, path)  # type: ignore[misc]
 
-    async def _gather_fields(
-        self, results: dict[str, Any], awaitable_keys: list[str]
-    ) -> dict[str, Any]:
-        if len(awaitable_keys) == 1:
-            key = awaitable_keys[0]
+    async def _gather(self, results: Any, keys: list[Any]) -> Any:
+        """The awaitables at `keys` of an object's results (a dict) or a list's (a list)
+        replaced by their values, awaited together as graphql-core awaits them."""
+        if len(keys) == 1:
+            key = keys[0]
             results[key] = await results[key]
         else:
-            awaited = await gather_with_cancel(*(results[key] for key in awaitable_keys))
-            results.update(zip(awaitable_keys, awaited, strict=True))
+            awaited = await gather_with_cancel(*(results[key] for key in keys))
+            for key, value in zip(keys, awaited, strict=True):
+                results[key] = value
         return results
 
     def _execute_serially(self, plan: ObjectPlan, source: Any, path: Path | None) -> Any:
@@ -189,7 +190,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                     resolve = field.resolve or self.field_resolver
                     result = resolve(source, info, **args)
                 if self.is_awaitable(result):
-                    return self._complete_awaitable(field, info, path, result)
+                    return self._complete_awaited(field, field.completion, info, path, result)
             completed = self._complete(field, field.completion, info, path, result)
             if self.is_awaitable(completed):
                 return self._await_completed(field, field.completion, path, completed)
@@ -211,20 +212,6 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             )
             self._arguments[id(field)] = args
         return args
-
-    async def _complete_awaitable(
-        self, field: FieldPlan, info: Info, path: Path, result: Any
-    ) -> Any:
-        """Executor.complete_awaitable_value."""
-        try:
-            resolved = await result
-            completed = self._complete(field, field.completion, info, path, resolved)
-            if self.is_awaitable(completed):
-                completed = await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, field.return_type, field.details, path)
-            completed = None
-        return completed
 
     async def _await_completed(
         self, field: FieldPlan, completion: Completion, path: Path, completed: Awaitable[Any]
@@ -307,9 +294,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             for index, value in enumerate(result):
                 item_path = Path(path, index, None)
                 if is_awaitable(value):
-                    completed.append(
-                        self._complete_awaitable_item(field, item, info, item_path, value)
-                    )
+                    completed.append(self._complete_awaited(field, item, info, item_path, value))
                     awaitable_indices.append(index)
                     continue
                 try:
@@ -328,34 +313,25 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             raise
         if not awaitable_indices:
             return completed
-        return self._gather_items(completed, awaitable_indices)
+        return self._gather(completed, awaitable_indices)
 
-    async def _gather_items(self, completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
-        if len(awaitable_indices) == 1:
-            index = awaitable_indices[0]
-            completed[index] = await completed[index]
-        else:
-            awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
-            for index, value in zip(awaitable_indices, awaited, strict=True):
-                completed[index] = value
-        return completed
-
-    async def _complete_awaitable_item(
+    async def _complete_awaited(
         self,
         field: FieldPlan,
-        item: Completion,
+        completion: Completion,
         info: Info | None,
         path: Path,
         value: Any,
     ) -> Any:
-        """Executor.complete_awaitable_list_item_value."""
+        """Executor.complete_awaitable_value, and complete_awaitable_list_item_value for a
+        list's item (its completion is the item's)."""
         try:
             resolved = await value
-            completed = self._complete(field, item, info, path, resolved)
+            completed = self._complete(field, completion, info, path, resolved)
             if self.is_awaitable(completed):
                 completed = await completed
         except Exception as raw_error:
-            self.handle_field_error(raw_error, item.full_type, field.details, path)
+            self.handle_field_error(raw_error, completion.full_type, field.details, path)
             return None
         return completed
 

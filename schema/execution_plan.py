@@ -24,10 +24,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Hashable
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from graphql import (
     GraphQLAbstractType,
@@ -64,15 +61,9 @@ from graphql.language import (
     VariableNode,
 )
 from graphql.type.definition import GraphQLLeafType
-from graphql.type.scalars import (
-    serialize_boolean,
-    serialize_id,
-    serialize_int,
-    serialize_string,
-)
 
 from schema.direct_resolvers import DirectCall, direct_call
-from schema.plan_code import ObjectCode, object_code
+from schema.plan_code import SAME_TYPE, ObjectCode, object_code
 
 logger = logging.getLogger("resonance.plans")
 
@@ -84,16 +75,6 @@ MIN_PLAN_FIELDS = 200
 MAX_VARIANTS = 16
 
 LEAF, OBJECT, ABSTRACT, LIST = range(4)
-
-# graphql-core's serialisers that return a value of this type unchanged.
-SAME_TYPE: dict[Callable[[Any], Any], type] = {
-    serialize_string: str,
-    serialize_id: str,
-    serialize_boolean: bool,
-    serialize_int: int,
-}
-# Values that are never awaitable: a plain attribute holding one needs no check.
-PLAIN_VALUES = frozenset({str, int, float, bool, datetime, date, Decimal, UUID})
 
 
 class Unsupported(Exception):
@@ -128,6 +109,10 @@ class Completion:
         self.object_plan: ObjectPlan | None = None
         self.possible: dict[str, ObjectPlan] = {}
 
+    @property
+    def is_leaf(self) -> bool:
+        return self.kind == LEAF
+
 
 class FieldPlan:
     """One response key of an object: the field and how its value is read and completed."""
@@ -140,7 +125,6 @@ class FieldPlan:
         "direct",
         "field_def",
         "key",
-        "leaf_attribute",
         "nodes",
         "null_message",
         "parent_name",
@@ -176,8 +160,6 @@ class FieldPlan:
         # The resolver called without Strawberry's wrapper (schema/direct_resolvers.py).
         self.direct: DirectCall | None = None
         self.completion: Completion = Completion(field_def.type)
-        # An attribute completed as a leaf: executed inline (schema/compiled_executor.py).
-        self.leaf_attribute: str | None = None
 
 
 class ObjectPlan:
@@ -252,7 +234,7 @@ class _Compiler:
             if field_def is None:
                 continue
             plan.fields.append(self._field(key, object_type, field_def, details))
-        plan.run = object_code(plan, PLAIN_VALUES)
+        plan.run = object_code(plan)
         return plan
 
     def _field(
@@ -283,8 +265,6 @@ class _Compiler:
             if attribute is None:
                 field.direct = direct_call(field_def, self.schema)
         self._complete(field.completion, details)
-        if field.attribute is not None and field.completion.kind == LEAF:
-            field.leaf_attribute = field.attribute
         return field
 
     def _literal_arguments(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any] | None:

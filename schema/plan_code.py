@@ -20,30 +20,43 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from graphql import Undefined
 from graphql.pyutils import Path
+from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int, serialize_string
 
 if TYPE_CHECKING:
     from schema.execution_plan import Completion, ObjectPlan
 
 # A value not completed inline: the executor's generic path completes it.
 UNREAD: Any = object()
+# graphql-core's serialisers that return a value of this type unchanged.
+SAME_TYPE: dict[Callable[[Any], Any], type] = {
+    serialize_string: str,
+    serialize_id: str,
+    serialize_boolean: bool,
+    serialize_int: int,
+}
+# Values that are never awaitable: a plain attribute holding one needs no check.
+PLAIN_VALUES = frozenset({str, int, float, bool, datetime, date, Decimal, UUID})
 # Int's range (GraphQL's Int is 32 bits).
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 ObjectCode = Callable[[Any, Any, Path | None], Any]
 
 
-def leaf_value(completion: Completion, value: Any, plain: frozenset[type]) -> Any:
+def leaf_value(completion: Completion, value: Any) -> Any:
     """A read value completed as its leaf type completes it, or UNREAD when anything is out
     of the ordinary (a null for a non-null field, a value that could be awaitable, a
     serialiser that fails or returns null)."""
     if value is None:
         return UNREAD if completion.non_null else None
-    if type(value) in plain or isinstance(value, Enum):
+    if type(value) in PLAIN_VALUES or isinstance(value, Enum):
         try:
             coerced = completion.serialize(value)  # type: ignore[misc]
         except Exception:
@@ -53,13 +66,12 @@ def leaf_value(completion: Completion, value: Any, plain: frozenset[type]) -> An
     return UNREAD
 
 
-def object_code(plan: ObjectPlan, plain: frozenset[type]) -> ObjectCode:
+def object_code(plan: ObjectPlan) -> ObjectCode:
     """The function executing `plan`'s fields on a source: `run(executor, source, path)`."""
     names: dict[str, Any] = {
         "UNREAD": UNREAD,
         "Path": Path,
         "leaf_value": leaf_value,
-        "PLAIN": plain,
         "INT_MIN": INT_MIN,
         "INT_MAX": INT_MAX,
     }
@@ -81,7 +93,7 @@ def object_code(plan: ObjectPlan, plain: frozenset[type]) -> ObjectCode:
         if field.typename is not None:
             lines.append(f"        results[{key}] = {field.typename!r}")
             continue
-        attribute = field.leaf_attribute
+        attribute = field.attribute if field.completion.is_leaf else None
         if attribute is not None and attribute.isidentifier() and not keyword.iskeyword(attribute):
             same = field.completion.same_type
             lines += [
@@ -95,17 +107,17 @@ def object_code(plan: ObjectPlan, plain: frozenset[type]) -> ObjectCode:
                 lines += [
                     "        else:",
                     f"            if type(v) is not T{index} or not INT_MIN <= v <= INT_MAX:",
-                    f"                v = leaf_value(C{index}, v, PLAIN)",
+                    f"                v = leaf_value(C{index}, v)",
                 ]
             elif same is not None:
                 names[f"T{index}"] = same
                 lines += [
                     "        else:",
                     f"            if type(v) is not T{index}:",
-                    f"                v = leaf_value(C{index}, v, PLAIN)",
+                    f"                v = leaf_value(C{index}, v)",
                 ]
             else:
-                lines += ["        else:", f"            v = leaf_value(C{index}, v, PLAIN)"]
+                lines += ["        else:", f"            v = leaf_value(C{index}, v)"]
             lines += [
                 "        if v is UNREAD:",
                 f"            v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
@@ -131,7 +143,7 @@ def object_code(plan: ObjectPlan, plain: frozenset[type]) -> ObjectCode:
         "        raise",
         "    if pending is None:",
         "        return results",
-        "    return ex._gather_fields(results, pending)",
+        "    return ex._gather(results, pending)",
     ]
     code = compile("\n".join(lines), f"<plan of {plan.name}>", "exec")
     exec(code, names)

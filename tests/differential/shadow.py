@@ -227,6 +227,18 @@ async def _shadow(
 ExecuteOperation = Callable[..., Awaitable[Any]]
 
 
+def _compared(schema: ResonanceSchema, result: object) -> bool:
+    """Whether a result is one to run again through the reference: the shadow is on and the
+    schema's executor is the compiled one."""
+    compiled = schema.execution_context_class
+    return (
+        _enabled.get()
+        and isinstance(result, ExecutionResult)
+        and isinstance(compiled, type)
+        and issubclass(compiled, CompiledExecutor)
+    )
+
+
 def _shadowing(original: ExecuteOperation) -> ExecuteOperation:
     async def _execute_operation(
         self: ResonanceSchema,
@@ -244,13 +256,7 @@ def _shadowing(original: ExecuteOperation) -> ExecuteOperation:
             execute_function,
             custom_context_kwargs,
         )
-        compiled = self.execution_context_class
-        if (
-            _enabled.get()
-            and isinstance(result, ExecutionResult)
-            and isinstance(compiled, type)
-            and issubclass(compiled, CompiledExecutor)
-        ):
+        if _compared(self, result):
             await _shadow(
                 self, execution_context, middleware_manager, custom_context_kwargs, result
             )
@@ -269,13 +275,7 @@ def _shadowing_prepared(original: ExecuteOperation) -> ExecuteOperation:
         operation_name: str | None,
     ) -> Any:
         result = await original(schema, prepared, variables, context, root_value, operation_name)
-        compiled = schema.execution_context_class
-        if (
-            _enabled.get()
-            and isinstance(result, ExecutionResult)
-            and isinstance(compiled, type)
-            and issubclass(compiled, CompiledExecutor)
-        ):
+        if _compared(schema, result):
             document = prepared.document
             seen = SimpleNamespace(
                 graphql_document=document,

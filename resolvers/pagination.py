@@ -89,20 +89,28 @@ def encode_cursor(tag: str, *parts: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of rows with their cursors, ready for a Connection type."""
+    """One page of rows, ready for a Connection type. A row's cursor is made when asked for:
+    most pages are read for their nodes alone, and a cursor costs microseconds."""
 
     rows: Sequence[Any]
-    cursors: Sequence[str]
+    order: Keyset
     has_next_page: bool
     has_previous_page: bool
+
+    def cursor(self, index: int) -> str:
+        """The cursor of the row at `index` (negative counts from the end)."""
+        return self.order.cursor(self.rows[index])
+
+    @property
+    def cursors(self) -> list[str]:
+        return [self.order.cursor(row) for row in self.rows]
 
 
 def make_page(rows: Sequence[Any], first: int, after: object, order: Keyset) -> Page:
     """`rows` were fetched with LIMIT first + 1: the extra row only says there is more."""
-    shown = rows[:first]
     return Page(
-        rows=shown,
-        cursors=[order.cursor(r) for r in shown],
+        rows=rows[:first],
+        order=order,
         has_next_page=len(rows) > first,
         has_previous_page=after is not None,
     )

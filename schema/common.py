@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -11,6 +11,17 @@ from resolvers.context import Context
 
 # What a resolver's `info` argument is, in every module of the schema.
 Info = strawberry.Info[Context, None]
+
+T = TypeVar("T")
+
+
+def built(cls: type[T], values: dict[str, Any]) -> T:
+    """An instance of the Strawberry type `cls` holding `values`, every field's, without the
+    dataclass `__init__`: binding its sixteen keyword arguments costs a microsecond, for each
+    row of every page (tests/api/test_row_types.py checks that every field is given)."""
+    instance = cls.__new__(cls)
+    instance.__dict__ = values
+    return instance
 
 
 @strawberry.interface(description="An object with a global id: `node(id:)` fetches any of them.")
@@ -28,9 +39,12 @@ class InteractionCounts:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> InteractionCounts:
         """The counts of an entry row, a snapshot or a notification: the same column names."""
-        return cls(
-            resonance_count=row["resonance_count"],
-            branch_count=row["branch_count"],
-            amplification_count=row["amplification_count"],
-            share_count=row["share_count"],
+        return built(
+            cls,
+            {
+                "resonance_count": row["resonance_count"],
+                "branch_count": row["branch_count"],
+                "amplification_count": row["amplification_count"],
+                "share_count": row["share_count"],
+            },
         )

@@ -20,6 +20,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
 from resolvers.pagination import Page
+from schema.deferred import defer
 
 FIRST_DESCRIPTION = "How many items to return, 0 to 100."
 AFTER_DESCRIPTION = "Return the items after this cursor (an `endCursor` of this list)."
@@ -47,8 +48,8 @@ class PageInfo:
         return cls(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            start_cursor=page.cursor(0) if page.rows else None,
+            end_cursor=page.cursor(-1) if page.rows else None,
         )
 
 
@@ -72,20 +73,35 @@ class Connection(Generic[NodeT, EdgeT]):
     edges: list[EdgeT] = strawberry.field(description="The {many} of this page, with cursors.")
     nodes: list[NodeT] = strawberry.field(description="The {many} of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
+    # The page it shows, when made by from_page: its edges and page_info are made from it
+    # when read (schema/deferred.py).
+    page: strawberry.Private[Page | None] = None
 
     # The list's Edge subclass, from the type arguments (set by @worded).
     edge_type: ClassVar[Callable[..., Any]]
 
     @classmethod
     def from_page(cls, page: Page, node: Callable[[Any], NodeT]) -> Self:
-        """The page's rows as nodes (`node` makes one of a row), each with its cursor."""
-        nodes = [node(row) for row in page.rows]
-        edge = cls.edge_type
-        return cls(
-            edges=[edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
-            nodes=nodes,
-            page_info=PageInfo.from_page(page),
-        )
+        """The page's rows as nodes (`node` makes one of a row); edges and cursors wait for
+        a query that reads them."""
+        connection = cls.__new__(cls)  # edges and page_info are deferred: not given here
+        connection.nodes = [node(row) for row in page.rows]
+        connection.page = page
+        return connection
+
+    def _edges(self) -> list[EdgeT]:
+        page = self.page
+        assert page is not None, "a Connection built without its page has its edges"
+        edge = self.edge_type
+        return [edge(cursor=page.cursor(i), node=n) for i, n in enumerate(self.nodes)]
+
+    def _page_info(self) -> PageInfo:
+        assert self.page is not None, "a Connection built without its page has its page_info"
+        return PageInfo.from_page(self.page)
+
+
+defer(Connection, "edges", Connection._edges)
+defer(Connection, "page_info", Connection._page_info)
 
 
 def worded(noun: Noun) -> Callable[[Specialised], Specialised]:

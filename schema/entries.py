@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from resolvers import entries as resolve
 from resolvers.ids import encode_id
 from resolvers.pagination import DEFAULT_FIRST, resolve_page
-from schema.common import Info, InteractionCounts, Node
+from schema.common import Info, InteractionCounts, Node, built
 from schema.connections import After, Connection, Edge, First, Noun, worded
 from schema.enums import EntryType, Privacy, from_db
 from schema.json_scalar import UNSENDABLE_RULE
@@ -53,23 +53,26 @@ class Entry(Node):
     @classmethod
     def from_row(cls, row: Any) -> Entry:
         """An Entry from a row of db.columns.ENTRY_COLUMNS."""
-        return cls(
-            id=strawberry.ID(encode_id("Entry", row["id"])),
-            pk=row["id"],
-            parent_pk=row["parent_id"],
-            author=User.from_row(row, "author_"),
-            type=from_db(EntryType, row["type"]),
-            agent=row["agent"],
-            title=row["title"],
-            content=row["content"],
-            privacy=from_db(Privacy, row["privacy"]),
-            tags=row["tags"],
-            metadata=row["metadata"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            counts=InteractionCounts.from_row(row),
-            viewer_has_resonated=row["viewer_has_resonated"],
-            viewer_has_amplified=row["viewer_has_amplified"],
+        return built(
+            cls,
+            {
+                "id": encode_id("Entry", row["id"]),
+                "pk": row["id"],
+                "parent_pk": row["parent_id"],
+                "author": User.from_row(row, "author_"),
+                "type": from_db(EntryType, row["type"]),
+                "agent": row["agent"],
+                "title": row["title"],
+                "content": row["content"],
+                "privacy": from_db(Privacy, row["privacy"]),
+                "tags": row["tags"],
+                "metadata": row["metadata"],
+                "created_at": row["created_at"],
+                "updated_at": row["updated_at"],
+                "counts": InteractionCounts.from_row(row),
+                "viewer_has_resonated": row["viewer_has_resonated"],
+                "viewer_has_amplified": row["viewer_has_amplified"],
+            },
         )
 
     @staticmethod

@@ -65,6 +65,6 @@ class FeedConnection:
     @classmethod
     def from_page(cls, page: Page) -> FeedConnection:
         return cls(
-            edges=[FeedEdge.from_row(c, r) for c, r in zip(page.cursors, page.rows, strict=True)],
+            edges=[FeedEdge.from_row(page.cursor(i), r) for i, r in enumerate(page.rows)],
             page_info=PageInfo.from_page(page),
         )

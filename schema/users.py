@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from resolvers import users as resolve
 from resolvers.ids import encode_id
 from resolvers.pagination import DEFAULT_FIRST, resolve_page
-from schema.common import Info, Node
+from schema.common import Info, Node, built
 from schema.connections import After, Connection, Edge, First, Noun, worded
 from schema.enums import Role, from_db
 from schema.json_scalar import UNSENDABLE_RULE
@@ -56,23 +56,26 @@ class User(Node):
     def from_row(cls, row: Any, prefix: str = "") -> User:
         """A User from a row of db.columns.user_columns (with that column prefix)."""
         k = _columns(prefix)
-        return cls(
-            id=strawberry.ID(encode_id("User", row[k.id])),
-            pk=row[k.id],
-            username=row[k.username],
-            email=row[k.email],
-            name=row[k.name],
-            bio=row[k.bio],
-            location=row[k.location],
-            avatar=row[k.avatar],
-            role=from_db(Role, row[k.role]),
-            stats=row[k.stats],
-            follower_count=row[k.follower_count],
-            following_count=row[k.following_count],
-            created_at=row[k.created_at],
-            updated_at=row[k.updated_at],
-            viewer_is_following=row[k.viewer_is_following],
-            follows_viewer=row[k.follows_viewer],
+        return built(
+            cls,
+            {
+                "id": encode_id("User", row[k.id]),
+                "pk": row[k.id],
+                "username": row[k.username],
+                "email": row[k.email],
+                "name": row[k.name],
+                "bio": row[k.bio],
+                "location": row[k.location],
+                "avatar": row[k.avatar],
+                "role": from_db(Role, row[k.role]),
+                "stats": row[k.stats],
+                "follower_count": row[k.follower_count],
+                "following_count": row[k.following_count],
+                "created_at": row[k.created_at],
+                "updated_at": row[k.updated_at],
+                "viewer_is_following": row[k.viewer_is_following],
+                "follows_viewer": row[k.follows_viewer],
+            },
         )
 
     @strawberry.field(description="This user's entries that the viewer may see, newest first.")

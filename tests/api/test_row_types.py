@@ -1,0 +1,51 @@
+"""Types built from a row (schema.common.built, which skips the dataclass `__init__`) hold
+every field of their type, with the value its row gives."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import cast
+
+import asyncpg
+
+from db.entries import fetch_entries_by_ids
+from db.visibility import ANONYMOUS
+from resolvers.ids import encode_id
+from schema.common import InteractionCounts
+from schema.entries import Entry
+from schema.enums import EntryType, Privacy
+from schema.users import User
+from tests.factories import make_entry, make_user
+
+
+def field_names(cls: type) -> set[str]:
+    """The fields its `__init__` would take (a resolver's field is the class's method)."""
+    return {field.name for field in fields(cls) if field.init}
+
+
+async def test_an_entry_from_its_row_holds_every_field(conn: asyncpg.Connection) -> None:
+    author = await make_user(conn)
+    stored = await make_entry(conn, author, title="A title", metadata={"mood": 2}, tags=["x"])
+    [row] = await fetch_entries_by_ids(conn, ANONYMOUS, [stored["id"]])
+
+    entry = Entry.from_row(row)
+
+    assert set(vars(entry)) == field_names(Entry)
+    assert entry.id == encode_id("Entry", stored["id"])
+    assert (entry.pk, entry.title, entry.tags) == (stored["id"], "A title", ["x"])
+    assert cast(object, entry.metadata) == {"mood": 2}
+    assert (entry.type, entry.privacy) == (EntryType.LOGBOOK, Privacy.PUBLIC)
+    assert entry == Entry.from_row(row)  # the dataclass's own methods read them all
+
+
+async def test_an_entrys_author_and_counts_hold_every_field(conn: asyncpg.Connection) -> None:
+    author = await make_user(conn, name="Ada")
+    stored = await make_entry(conn, author)
+    [row] = await fetch_entries_by_ids(conn, ANONYMOUS, [stored["id"]])
+
+    entry = Entry.from_row(row)
+
+    assert set(vars(entry.author)) == field_names(User)
+    assert (entry.author.pk, entry.author.name) == (author["id"], "Ada")
+    assert set(vars(entry.counts)) == field_names(InteractionCounts)
+    assert entry.counts.resonance_count == 0

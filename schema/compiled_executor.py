@@ -287,6 +287,10 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             )
         item = completion.item
         assert item is not None
+        # Objects (a page's nodes): their plan run in place, as _complete_object would.
+        plan = item.object_plan
+        run = plan.run if plan is not None else None
+        is_type_of = plan.is_type_of if plan is not None else None
         is_awaitable = self.is_awaitable
         completed: list[Any] = []
         awaitable_indices: list[int] = []
@@ -298,7 +302,14 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                     awaitable_indices.append(index)
                     continue
                 try:
-                    done = self._complete(field, item, info, item_path, value)
+                    if (
+                        run is not None
+                        and value is not None
+                        and (is_type_of is None or is_type_of(value, info))
+                    ):
+                        done = run(self, value, item_path)
+                    else:
+                        done = self._complete(field, item, info, item_path, value)
                     if is_awaitable(done):
                         completed.append(self._await_completed(field, item, item_path, done))
                         awaitable_indices.append(index)

@@ -138,6 +138,34 @@ class Dog(Node):
         return Item(n=len(self.name))
 
 
+@strawberry.type
+class Pal(Node):
+    """Read from an Item's attributes, not returned by a resolver: the compiled executor runs
+    its plan in place (schema/plan_code.py), so every way that can go wrong is here."""
+
+    @strawberry.field
+    def shaky(self) -> int | None:
+        if len(self.name) % 2:
+            raise ValueError(f"{self.name} is shaky")
+        return len(self.name)
+
+    @strawberry.field
+    def sturdy(self) -> int:
+        """Non-null, and failing for some: the error nulls the pal, or what holds it."""
+        if len(self.name) % 4 == 0:
+            raise ValueError(f"{self.name} is not sturdy")
+        return len(self.name)
+
+    @strawberry.field
+    async def later(self) -> str:
+        await turns(1)
+        return self.name.upper()
+
+
+def _pal(n: int) -> Pal:
+    return Pal(id=strawberry.ID(f"P{n}"), name="pal" + "l" * (n % 4))
+
+
 def _node(n: int) -> Node:
     """Item, Cat or Dog by `n`: every implementation of the interface turns up."""
     if n % 3 == 0:
@@ -160,11 +188,34 @@ class Item(Node):
     """Everything a field can do, by the item's number `n`."""
 
     n: strawberry.Private[int]
+    # Objects in plain attributes: a pal always, sometimes none, none where one is required,
+    # a Rock where a Pal is declared, and a read that raises (__getattr__).
+    pal: Pal
+    maybe_pal: Pal | None
+    strict_pal: Pal
+    rock_pal: Pal | None
+    broken_pal: Pal | None
+    pals: list[Pal | None]
+    strict_pals: list[Pal] | None
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.id = strawberry.ID(f"I{n}")
         self.name = f"item{n}"
+        self.pal = _pal(n)
+        self.maybe_pal = None if n % 3 == 0 else _pal(n + 1)
+        self.strict_pal = None if n % 4 == 0 else _pal(n + 2)  # type: ignore[assignment]
+        self.rock_pal = Rock(weight=n) if n % 5 == 0 else _pal(n + 3)  # type: ignore[assignment]
+        # Lists of them: a null, a Rock, pals that fail inside (sturdy) among good ones.
+        self.pals = [_pal(n), None, _pal(n + 1), Rock(weight=n), _pal(n + 3)]  # type: ignore[list-item]
+        self.strict_pals = [_pal(n + i) for i in range(n % 3 + 1)]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "broken_pal":
+            if self.n % 2:
+                raise ValueError(f"no pal for {self.n}")
+            return _pal(self.n + 4)
+        raise AttributeError(name)
 
     # Leaves of every built-in kind, an enum and the custom scalar.
     @strawberry.field

@@ -54,17 +54,45 @@ def plan_cache(schema: GraphQLSchema) -> PlanCache:
     return cache
 
 
+_UNPLANNED: Any = object()
+
+
+class _PerEvent:
+    __slots__ = ("arguments", "plan")
+
+    def __init__(self) -> None:
+        self.plan: Plan | None = _UNPLANNED
+        self.arguments: dict[int, dict[str, Any]] = {}
+
+
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     """Runs an operation by its plan; graphql-core runs what a plan does not cover."""
 
+    # What every event of a subscription shares: its plan and its coerced arguments.
+    _per_event: _PerEvent | None = None
+    # This execution's arguments coerced from variables, by field plan (id).
+    _arguments: dict[int, dict[str, Any]]
+
     def __copy__(self) -> CompiledExecutor:
         """What `copy.copy` makes, without its generic protocol: graphql-core copies the
-        executor for every event of a subscription (build_per_event_executor)."""
+        executor for every event of a subscription (build_per_event_executor). The copies
+        run the same operation with the same variables: they share one plan and one set of
+        coerced arguments, worked out by the first event."""
+        if self._per_event is None:
+            self._per_event = _PerEvent()
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         return clone
 
     def _plan(self) -> Plan | None:
+        shared = self._per_event
+        if shared is None:
+            return self._find_plan()
+        if shared.plan is _UNPLANNED:
+            shared.plan = self._find_plan()
+        return shared.plan
+
+    def _find_plan(self) -> Plan | None:
         if (
             self.abort_signal is not None
             or self.hooks is not None
@@ -93,7 +121,8 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         plan = self._plan()
         if plan is None:
             return super().execute_operation(serially)
-        self._arguments: dict[int, dict[str, Any]] = {}
+        shared = self._per_event
+        self._arguments = {} if shared is None else shared.arguments
         try:
             if serially is None:
                 serially = self.operation.operation == OperationType.MUTATION

@@ -4,7 +4,8 @@ Executing an object's fields by walking its plan costs a loop, a call and severa
 reads per field; most fields are plain attributes completed as leaves (an id, a title, a
 count), and for those the generated function reads the attribute and checks its type inline,
 with no call at all when the value is of the type its serialiser returns unchanged (a str
-for a String or an ID, an int within 32 bits for an Int, a bool for a Boolean). Whatever is
+for a String or an ID, an int within 32 bits for an Int, a bool for a Boolean; a datetime's
+`isoformat()` for a DateTime). Whatever is
 out of the ordinary (the read raises, a null for a non-null field, a value that could be
 awaitable) goes to the executor's generic `_execute_field`, which does it all again and
 reports what it finds. Other fields go to `_execute_field` as they are; `__typename` is its
@@ -29,6 +30,7 @@ from uuid import UUID
 from graphql import Undefined
 from graphql.pyutils import Path
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int, serialize_string
+from strawberry.schema.types.base_scalars import isoformat
 
 if TYPE_CHECKING:
     from schema.execution_plan import Completion, ObjectPlan
@@ -116,6 +118,15 @@ def object_code(plan: ObjectPlan) -> ObjectCode:
                 lines += [
                     "        else:",
                     f"            if {null_is_value}type(v) is not T{index}:",
+                    f"                v = leaf_value(C{index}, v)",
+                ]
+            elif field.completion.serialize is isoformat:  # DateTime
+                names[f"T{index}"] = datetime
+                lines += [
+                    "        else:",
+                    f"            if type(v) is T{index}:",
+                    "                v = v.isoformat()",
+                    "            else:",
                     f"                v = leaf_value(C{index}, v)",
                 ]
             else:

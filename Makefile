@@ -10,7 +10,7 @@ SEED   ?= 1
 # (tiny, small or default).
 SIZE   ?=
 
-.PHONY: setup run test lint migrate reconcile schema token seed bench bench-data clean
+.PHONY: setup run test lint migrate reconcile schema token seed bench bench-ab bench-data clean
 
 # GraphiQL's scripts from npm (server/assets.py): quick when present, and never fatal.
 setup: $(STAMP)
@@ -47,6 +47,11 @@ seed: setup
 # quick run CI makes so the harness cannot rot.
 bench: setup
 	$(PY) -m bench --size $(or $(SIZE),default) $(if $(filter tiny,$(SIZE)),--runs 1 --duration 1 --warmup 0.5 --concurrency 8 --subscribers 50 --rounds 5) $(ARGS)
+
+# Before and after on the same data, the two servers taking turns (bench/ab.py):
+# BEFORE is a checkout of the earlier commit (git worktree add ../before <commit>).
+bench-ab: setup
+	$(PY) -m bench.ab $(BEFORE) --size $(or $(SIZE),default) $(ARGS)
 
 bench-data: setup
 	$(PY) -m bench --size $(or $(SIZE),default) --data-only

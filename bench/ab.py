@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 from datetime import UTC, datetime
@@ -34,6 +35,9 @@ SUBSCRIPTIONS = ("one_entry", "spread")
 
 
 def _summary(values: list[float]) -> dict[str, float]:
+    """Median, min and max; NaN for none (a ratio to a before that measured 0)."""
+    if not values:
+        return {"median": math.nan, "min": math.nan, "max": math.nan}
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 

@@ -68,7 +68,11 @@ class PageByParentLoader(DataLoader[PageKey[K], list[Row]], Generic[K]):
                 pages[(row["parent_key"], first, after)].append(row)
 
         pages: dict[PageKey[K], list[Row]] = defaultdict(list)
-        await asyncio.gather(*(load(f, a, ps) for (f, a), ps in groups.items()))
+        if len(groups) == 1:  # nearly always: one statement, run in this task
+            [((first, after), parents)] = groups.items()
+            await load(first, after, parents)
+        else:
+            await asyncio.gather(*(load(f, a, ps) for (f, a), ps in groups.items()))
         return [pages[key] for key in keys]
 
 

@@ -136,6 +136,33 @@ async def test_a_user_page_with_nested_lists_is_constant(
     assert small == large <= BUDGET
 
 
+async def test_pages_of_two_sizes_under_many_parents_are_a_statement_each(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    """The branches loader gets (parent, first) keys of two sizes in one batch: one
+    statement per size, and every parent gets its own page of its own size."""
+    author = await make_user(conn)
+    roots = [await make_entry(conn, author) for _ in range(6)]
+    for root in roots:
+        for _ in range(3):
+            await make_entry(conn, author, parent_id=root["id"])
+    query = """
+    query ($first: Int) { entries(first: $first) { nodes {
+      few: branches(first: 1) { nodes { id } }
+      more: branches(first: 2) { nodes { id } }
+    } } }
+    """
+    small, _ = await _statements(client, query, {"first": 3})
+    large, result = await _statements(client, query, {"first": 30})
+
+    nodes = result["entries"]["nodes"]  # type: ignore[index]
+    with_branches = [n for n in nodes if n["few"]["nodes"]]
+    assert len(with_branches) == len(roots)
+    assert all(len(n["few"]["nodes"]) == 1 and len(n["more"]["nodes"]) == 2 for n in with_branches)
+    assert all(n["few"]["nodes"][0] == n["more"]["nodes"][0] for n in with_branches)
+    assert small == large == 3  # the entries, then the branches of each size
+
+
 async def test_counting_sees_every_statement(
     conn: asyncpg.Connection, client: httpx.AsyncClient
 ) -> None:

@@ -1,49 +1,95 @@
 """The column lists every read returns, so each row carries what its GraphQL type needs.
 
 An entry row comes with its author, its counts and the viewer's flags joined in: a page of
-entries is one statement however many fields the client asks for. Like the visibility rule,
+entries is one statement however many fields the client asks for. A read whose selection
+skips the costlier columns (the viewer's flags, most of the author) can leave them out: its
+shape says which it carries (schema/row_shapes.py works it out). Like the visibility rule,
 these expect the viewer's id as $1 and the admin flag as $2.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from db.executor import Executor, Row
 from db.visibility import Audience
 
 
-def user_columns(alias: str = "u", prefix: str = "") -> str:
-    """A user's fields; the email only for the user and admins."""
+class UserShape(NamedTuple):
+    """Which of a user row's costlier columns a read carries: the id and username always;
+    `profile` the other plain columns, `viewer_flags` the two EXISTS about the viewer."""
+
+    profile: bool = True
+    viewer_flags: bool = True
+
+
+class EntryShape(NamedTuple):
+    """Which of an entry row's costlier columns a read carries: the entry's own columns and
+    counts always; `viewer_flags` its two EXISTS about the viewer; `author` its author's.
+    A page read for its cards skips most of 35 columns (a few shapes in all, so clients
+    cannot fill the statement caches)."""
+
+    viewer_flags: bool = True
+    author: UserShape = UserShape()
+
+
+FULL_USER = UserShape()
+FULL_ENTRY = EntryShape()
+
+
+def user_columns(alias: str = "u", prefix: str = "", shape: UserShape = FULL_USER) -> str:
+    """A user's fields (the email only for the user and admins), those of `shape`."""
     p = prefix
-    return (
-        f"{alias}.id AS {p}id, {alias}.username AS {p}username,"
-        f" CASE WHEN {alias}.id = $1::uuid OR $2::boolean THEN {alias}.email END AS {p}email,"
-        f" {alias}.name AS {p}name, {alias}.bio AS {p}bio, {alias}.location AS {p}location,"
-        f" {alias}.avatar AS {p}avatar, {alias}.role AS {p}role, {alias}.stats AS {p}stats,"
-        f" {alias}.follower_count AS {p}follower_count,"
-        f" {alias}.following_count AS {p}following_count,"
-        f" {alias}.created_at AS {p}created_at, {alias}.updated_at AS {p}updated_at,"
-        f" EXISTS (SELECT 1 FROM user_follows vf WHERE vf.follower_id = $1::uuid"
-        f" AND vf.followed_id = {alias}.id) AS {p}viewer_is_following,"
-        f" EXISTS (SELECT 1 FROM user_follows fv WHERE fv.follower_id = {alias}.id"
-        f" AND fv.followed_id = $1::uuid) AS {p}follows_viewer"
-    )
+    columns = [f"{alias}.id AS {p}id", f"{alias}.username AS {p}username"]
+    if shape.profile:
+        columns += [
+            f"CASE WHEN {alias}.id = $1::uuid OR $2::boolean THEN {alias}.email END AS {p}email",
+            f"{alias}.name AS {p}name",
+            f"{alias}.bio AS {p}bio",
+            f"{alias}.location AS {p}location",
+            f"{alias}.avatar AS {p}avatar",
+            f"{alias}.role AS {p}role",
+            f"{alias}.stats AS {p}stats",
+            f"{alias}.follower_count AS {p}follower_count",
+            f"{alias}.following_count AS {p}following_count",
+            f"{alias}.created_at AS {p}created_at",
+            f"{alias}.updated_at AS {p}updated_at",
+        ]
+    if shape.viewer_flags:
+        columns += [
+            f"EXISTS (SELECT 1 FROM user_follows vf WHERE vf.follower_id = $1::uuid"
+            f" AND vf.followed_id = {alias}.id) AS {p}viewer_is_following",
+            f"EXISTS (SELECT 1 FROM user_follows fv WHERE fv.follower_id = {alias}.id"
+            f" AND fv.followed_id = $1::uuid) AS {p}follows_viewer",
+        ]
+    return ", ".join(columns)
 
 
-ENTRY_COLUMNS = (
-    "e.id, e.user_id, e.parent_id, e.type, e.agent, e.title, e.content, e.privacy, e.tags,"
-    " e.metadata, e.created_at, e.updated_at,"
-    " COALESCE(c.resonance_count, 0) AS resonance_count,"
-    " COALESCE(c.branch_count, 0) AS branch_count,"
-    " COALESCE(c.amplification_count, 0) AS amplification_count,"
-    " COALESCE(c.share_count, 0) AS share_count,"
-    " EXISTS (SELECT 1 FROM user_resonances vr WHERE vr.user_id = $1::uuid"
-    " AND vr.entry_id = e.id) AS viewer_has_resonated,"
-    " EXISTS (SELECT 1 FROM user_amplifications va WHERE va.user_id = $1::uuid"
-    " AND va.entry_id = e.id) AS viewer_has_amplified, " + user_columns("a", "author_")
-)
+@lru_cache(maxsize=16)
+def entry_columns(shape: EntryShape = FULL_ENTRY) -> str:
+    """An entry row's columns (from ENTRY_FROM), those of `shape`."""
+    columns = [
+        "e.id, e.user_id, e.parent_id, e.type, e.agent, e.title, e.content, e.privacy, e.tags,"
+        " e.metadata, e.created_at, e.updated_at",
+        "COALESCE(c.resonance_count, 0) AS resonance_count",
+        "COALESCE(c.branch_count, 0) AS branch_count",
+        "COALESCE(c.amplification_count, 0) AS amplification_count",
+        "COALESCE(c.share_count, 0) AS share_count",
+    ]
+    if shape.viewer_flags:
+        columns += [
+            "EXISTS (SELECT 1 FROM user_resonances vr WHERE vr.user_id = $1::uuid"
+            " AND vr.entry_id = e.id) AS viewer_has_resonated",
+            "EXISTS (SELECT 1 FROM user_amplifications va WHERE va.user_id = $1::uuid"
+            " AND va.entry_id = e.id) AS viewer_has_amplified",
+        ]
+    columns.append(user_columns("a", "author_", shape.author))
+    return ", ".join(columns)
+
+
+ENTRY_COLUMNS = entry_columns()
 
 # stream_entries as e, with its author as a and its counts as c.
 ENTRY_FROM = (

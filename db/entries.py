@@ -13,7 +13,15 @@ from uuid import UUID
 
 import asyncpg
 
-from db.columns import ENTRY_COLUMNS, ENTRY_FROM, NEWEST_FIRST_AFTER, fetch_pages
+from db.columns import (
+    ENTRY_COLUMNS,
+    ENTRY_FROM,
+    FULL_ENTRY,
+    NEWEST_FIRST_AFTER,
+    EntryShape,
+    entry_columns,
+    fetch_pages,
+)
 from db.executor import Executor
 from db.visibility import Audience, visible_entry
 
@@ -32,8 +40,8 @@ async def fetch_entries_by_ids(
     return await db.fetch(_BY_IDS, *audience, list(ids))
 
 
-@lru_cache(maxsize=16)
-def _entries_query(by_author: bool, by_tag: bool, by_type: bool) -> str:
+@lru_cache(maxsize=128)
+def _entries_query(by_author: bool, by_tag: bool, by_type: bool, shape: EntryShape) -> str:
     conditions = [visible_entry("e")]
     params = 5
     if by_author:
@@ -47,7 +55,7 @@ def _entries_query(by_author: bool, by_tag: bool, by_type: bool) -> str:
         conditions.append(f"e.type = ${params}::text")
     after = NEWEST_FIRST_AFTER.format(ts="$3", id="$4")
     return f"""
-SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
+SELECT {entry_columns(shape)} FROM {ENTRY_FROM}
 WHERE {" AND ".join(conditions)} AND (e.created_at, e.id) < ({after})
 ORDER BY e.created_at DESC, e.id DESC
 LIMIT $5
@@ -63,9 +71,11 @@ async def fetch_entries(
     type: str | None = None,
     after: Keyset | None = None,
     limit: int,
+    shape: EntryShape = FULL_ENTRY,
 ) -> list[asyncpg.Record]:
-    """Visible entries newest first, optionally of one author, with one tag, of one type."""
-    query = _entries_query(author_id is not None, tag is not None, type is not None)
+    """Visible entries newest first, optionally of one author, with one tag, of one type;
+    rows of `shape`."""
+    query = _entries_query(author_id is not None, tag is not None, type is not None, shape)
     filters = [f for f in (author_id, tag, type) if f is not None]
     after_ts, after_id = after or (None, None)
     return await db.fetch(query, *audience, after_ts, after_id, limit, *filters)

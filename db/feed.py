@@ -8,10 +8,11 @@ amplifications, which later amplifications never move, so cursors stay stable.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 import asyncpg
 
-from db.columns import ENTRY_COLUMNS, ENTRY_FROM, NEWEST_FIRST_AFTER
+from db.columns import ENTRY_FROM, FULL_ENTRY, NEWEST_FIRST_AFTER, EntryShape, entry_columns
 from db.executor import Executor
 from db.visibility import Audience, visible_entry
 
@@ -22,7 +23,7 @@ _AFTER = NEWEST_FIRST_AFTER.format(ts="$3", id="$4")
 # The page is chosen first (ids and places only: per followed author the newest entries
 # through the (user_id, created_at, id) index, plus the amplified ones), then only its rows
 # are joined with authors, counts and the viewer's flags.
-_FEED = f"""
+_FEED_PAGE = f"""
 WITH followed AS (
     SELECT followed_id AS user_id FROM user_follows WHERE follower_id = $1::uuid
 ),
@@ -56,7 +57,13 @@ page AS (
     ORDER BY items.feed_at DESC, items.entry_id DESC
     LIMIT $5
 )
-SELECT page.feed_at, page.amplified_by, {ENTRY_COLUMNS}
+"""
+
+
+@lru_cache(maxsize=16)
+def _feed(shape: EntryShape) -> str:
+    return f"""{_FEED_PAGE}
+SELECT page.feed_at, page.amplified_by, {entry_columns(shape)}
 FROM page
 JOIN ({ENTRY_FROM}) ON e.id = page.entry_id
 ORDER BY page.feed_at DESC, page.entry_id DESC
@@ -64,7 +71,12 @@ ORDER BY page.feed_at DESC, page.entry_id DESC
 
 
 async def fetch_feed(
-    db: Executor, audience: Audience, *, after: FeedKeyset | None, limit: int
+    db: Executor,
+    audience: Audience,
+    *,
+    after: FeedKeyset | None,
+    limit: int,
+    shape: EntryShape = FULL_ENTRY,
 ) -> list[asyncpg.Record]:
     after_ts, after_id = after or (None, None)
-    return await db.fetch(_FEED, *audience, after_ts, after_id, limit)
+    return await db.fetch(_feed(shape), *audience, after_ts, after_id, limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from db.columns import FULL_ENTRY, EntryShape
 from db.entries import fetch_entries
 from db.executor import Row
 from resolvers.context import Context
@@ -35,6 +36,7 @@ async def resolve_entries(
     type: str | None,
     first: int | None,
     after: str | None,
+    shape: EntryShape = FULL_ENTRY,
 ) -> Page:
     first = check_first(first)
     keyset = ENTRY_ORDER.decode(after)
@@ -46,6 +48,7 @@ async def resolve_entries(
         type=type,
         after=keyset,
         limit=first + 1,
+        shape=shape,
     )
     return make_page(rows, first, keyset, ENTRY_ORDER)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from db.columns import FULL_ENTRY, EntryShape
 from db.executor import Row
 from db.feed import fetch_feed
 from db.trending import fetch_trending
@@ -9,11 +10,13 @@ from resolvers.context import Context
 from resolvers.pagination import FEED_ORDER, Page, check_first, make_page
 
 
-async def resolve_feed(ctx: Context, first: int | None, after: str | None) -> Page:
+async def resolve_feed(
+    ctx: Context, first: int | None, after: str | None, shape: EntryShape = FULL_ENTRY
+) -> Page:
     ctx.require_viewer()
     first = check_first(first)
     keyset = FEED_ORDER.decode(after)
-    rows = await fetch_feed(ctx.db, ctx.audience, after=keyset, limit=first + 1)
+    rows = await fetch_feed(ctx.db, ctx.audience, after=keyset, limit=first + 1, shape=shape)
     return make_page(rows, first, keyset, FEED_ORDER)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from db.columns import FULL_ENTRY, EntryShape
 from resolvers import entries as resolve
 from resolvers.ids import encode_id
 from resolvers.pagination import DEFAULT_FIRST, resolve_page
@@ -51,29 +52,29 @@ class Entry(Node):
     )
 
     @classmethod
-    def from_row(cls, row: Any) -> Entry:
-        """An Entry from a row of db.columns.ENTRY_COLUMNS."""
-        return built(
-            cls,
-            {
-                "id": encode_id("Entry", row["id"]),
-                "pk": row["id"],
-                "parent_pk": row["parent_id"],
-                "author": User.from_row(row, "author_"),
-                "type": from_db(EntryType, row["type"]),
-                "agent": row["agent"],
-                "title": row["title"],
-                "content": row["content"],
-                "privacy": from_db(Privacy, row["privacy"]),
-                "tags": row["tags"],
-                "metadata": row["metadata"],
-                "created_at": row["created_at"],
-                "updated_at": row["updated_at"],
-                "counts": InteractionCounts.from_row(row),
-                "viewer_has_resonated": row["viewer_has_resonated"],
-                "viewer_has_amplified": row["viewer_has_amplified"],
-            },
-        )
+    def from_row(cls, row: Any, shape: EntryShape = FULL_ENTRY) -> Entry:
+        """An Entry from a row of db.columns.entry_columns of `shape` (the fields of the
+        columns it leaves out are absent: see User.from_row)."""
+        values = {
+            "id": encode_id("Entry", row["id"]),
+            "pk": row["id"],
+            "parent_pk": row["parent_id"],
+            "author": User.from_row(row, "author_", shape.author),
+            "type": from_db(EntryType, row["type"]),
+            "agent": row["agent"],
+            "title": row["title"],
+            "content": row["content"],
+            "privacy": from_db(Privacy, row["privacy"]),
+            "tags": row["tags"],
+            "metadata": row["metadata"],
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+            "counts": InteractionCounts.from_row(row),
+        }
+        if shape.viewer_flags:
+            values["viewer_has_resonated"] = row["viewer_has_resonated"]
+            values["viewer_has_amplified"] = row["viewer_has_amplified"]
+        return built(cls, values)
 
     @staticmethod
     def from_optional_row(row: Any | None) -> Entry | None:

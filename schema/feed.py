@@ -9,6 +9,7 @@ from uuid import UUID
 
 import strawberry
 
+from db.columns import FULL_ENTRY, EntryShape
 from resolvers.pagination import Page
 from resolvers.users import resolve_user_by_pk
 from schema.common import Info
@@ -45,14 +46,14 @@ class FeedEdge:
     )
 
     @classmethod
-    def from_row(cls, cursor: str, row: Any) -> FeedEdge:
+    def from_row(cls, cursor: str, row: Any, shape: EntryShape = FULL_ENTRY) -> FeedEdge:
         amplifier = row["amplified_by"]
         reason = (
             None
             if amplifier is None
             else FeedReason(amplifier_pk=amplifier, amplified_at=row["feed_at"])
         )
-        return cls(cursor=cursor, node=Entry.from_row(row), reason=reason)
+        return cls(cursor=cursor, node=Entry.from_row(row, shape), reason=reason)
 
 
 @strawberry.type(description="A page of the viewer's feed.")
@@ -63,8 +64,9 @@ class FeedConnection:
     page_info: PageInfo = strawberry.field(description="Where this page sits in the feed.")
 
     @classmethod
-    def from_page(cls, page: Page) -> FeedConnection:
+    def from_page(cls, page: Page, shape: EntryShape = FULL_ENTRY) -> FeedConnection:
+        """The page's rows, of `shape` (db/columns.py)."""
         return cls(
-            edges=[FeedEdge.from_row(page.cursor(i), r) for i, r in enumerate(page.rows)],
+            edges=[FeedEdge.from_row(page.cursor(i), r, shape) for i, r in enumerate(page.rows)],
             page_info=PageInfo.from_page(page),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -13,6 +14,7 @@ from schema.connections import After, First
 from schema.entries import Entry, EntryConnection, EntryFilter
 from schema.enums import TrendingWindow, db_value
 from schema.feed import FeedConnection
+from schema.row_shapes import page_shape
 from schema.users import User
 
 _NODE_TYPES: dict[str, type[Entry] | type[User]] = {"Entry": Entry, "User": User}
@@ -83,6 +85,7 @@ class Query:
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> EntryConnection:
+        shape = page_shape(info)
         page = await entries.resolve_entries(
             info.context,
             author_id=filter.author_id if filter else None,
@@ -90,8 +93,9 @@ class Query:
             type=db_value(filter.type) if filter and filter.type else None,
             first=first,
             after=after,
+            shape=shape,
         )
-        return EntryConnection.from_page(page, Entry.from_row)
+        return EntryConnection.from_page(page, partial(Entry.from_row, shape=shape))
 
     @strawberry.field(
         description=(
@@ -102,7 +106,9 @@ class Query:
     async def feed(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> FeedConnection:
-        return FeedConnection.from_page(await feed.resolve_feed(info.context, first, after))
+        shape = page_shape(info)
+        page = await feed.resolve_feed(info.context, first, after, shape)
+        return FeedConnection.from_page(page, shape)
 
     @strawberry.field(
         description="Public entries with the most interactions in the window, most first."

@@ -10,6 +10,7 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
+from db.columns import FULL_USER, UserShape
 from resolvers import users as resolve
 from resolvers.ids import encode_id
 from resolvers.pagination import DEFAULT_FIRST, resolve_page
@@ -53,15 +54,18 @@ class User(Node):
     )
 
     @classmethod
-    def from_row(cls, row: Any, prefix: str = "") -> User:
-        """A User from a row of db.columns.user_columns (with that column prefix)."""
+    def from_row(cls, row: Any, prefix: str = "", shape: UserShape = FULL_USER) -> User:
+        """A User from a row of db.columns.user_columns (with that column prefix and
+        shape). The fields of columns the shape leaves out are absent, not null: reading
+        one is an error, never a wrong answer."""
         k = _columns(prefix)
-        return built(
-            cls,
-            {
-                "id": encode_id("User", row[k.id]),
-                "pk": row[k.id],
-                "username": row[k.username],
+        values = {
+            "id": encode_id("User", row[k.id]),
+            "pk": row[k.id],
+            "username": row[k.username],
+        }
+        if shape.profile:
+            values |= {
                 "email": row[k.email],
                 "name": row[k.name],
                 "bio": row[k.bio],
@@ -73,10 +77,11 @@ class User(Node):
                 "following_count": row[k.following_count],
                 "created_at": row[k.created_at],
                 "updated_at": row[k.updated_at],
-                "viewer_is_following": row[k.viewer_is_following],
-                "follows_viewer": row[k.follows_viewer],
-            },
-        )
+            }
+        if shape.viewer_flags:
+            values["viewer_is_following"] = row[k.viewer_is_following]
+            values["follows_viewer"] = row[k.follows_viewer]
+        return built(cls, values)
 
     @strawberry.field(description="This user's entries that the viewer may see, newest first.")
     async def entries(

@@ -1,0 +1,103 @@
+"""Which columns a page of entries needs, from what its field selects (db/columns.py's shapes).
+
+An entry row carries 35 columns; a list of cards reads a dozen. The costlier ones (the
+entry's two EXISTS about the viewer, the author's profile and its two EXISTS) are read only
+when the selection can reach a field that shows them. The walk takes every fragment and
+inline fragment as applying and ignores `@include`/`@skip`: the shape is a superset of what
+any set of variables selects, so it depends on the document alone and is worked out once
+per field node (kept as long as the node: documents are cached). A field that needs a column
+the shape left out would be an error, never a wrong answer (schema/users.py's from_row).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+
+from db.columns import EntryShape, UserShape
+
+# The fields a User answers from its id and username alone (the lists under a user read by
+# its id); `__typename` needs nothing.
+USER_BRIEF = frozenset({"id", "username", "__typename", "entries", "followers", "following"})
+USER_VIEWER_FLAGS = frozenset({"viewerIsFollowing", "followsViewer"})
+ENTRY_VIEWER_FLAGS = frozenset({"viewerHasResonated", "viewerHasAmplified"})
+
+# How a list field reaches its entries: through `nodes`, or `edges` then `node`.
+CONNECTION = {"nodes": "entry", "edges": "edge"}
+EDGE = {"node": "entry"}
+
+Fragments = Mapping[str, FragmentDefinitionNode]
+
+_shapes: dict[tuple[int, ...], tuple[list[weakref.ref[FieldNode]], EntryShape]] = {}
+
+
+def page_shape(info: Any) -> EntryShape:
+    """The shape of the entries of a connection field (`entries`, `feed`): the strawberry
+    Info of its resolver."""
+    raw = info._raw_info
+    nodes: list[FieldNode] = raw.field_nodes
+    key = tuple(id(node) for node in nodes)
+    known = _shapes.get(key)
+    if known is not None and all(ref() is node for ref, node in zip(known[0], nodes, strict=True)):
+        return known[1]
+    shape = _page_shape(nodes, raw.fragments)
+    _shapes[key] = ([weakref.ref(node) for node in nodes], shape)
+    weakref.finalize(nodes[0], _shapes.pop, key, None)
+    return shape
+
+
+def _page_shape(nodes: list[FieldNode], fragments: Fragments) -> EntryShape:
+    entry_fields = list(_through(_fields_of(nodes, fragments), CONNECTION, fragments))
+    names = {field.name.value for field in entry_fields}
+    authors = [field for field in entry_fields if field.name.value == "author"]
+    author_names = {field.name.value for field in _fields_of(authors, fragments)}
+    return EntryShape(
+        viewer_flags=bool(names & ENTRY_VIEWER_FLAGS),
+        author=UserShape(
+            profile=bool(author_names - USER_BRIEF - USER_VIEWER_FLAGS),
+            viewer_flags=bool(author_names & USER_VIEWER_FLAGS),
+        ),
+    )
+
+
+def _through(
+    fields: Iterable[FieldNode], route: Mapping[str, str], fragments: Fragments
+) -> Iterator[FieldNode]:
+    """The entry-level fields reached from a connection's (or an edge's) fields."""
+    for field in fields:
+        step = route.get(field.name.value)
+        if step == "entry":
+            yield from _fields_of([field], fragments)
+        elif step == "edge":
+            yield from _through(_fields_of([field], fragments), EDGE, fragments)
+
+
+def _fields_of(nodes: Iterable[FieldNode], fragments: Fragments) -> Iterator[FieldNode]:
+    """The fields selected under `nodes`, every fragment taken as applying."""
+    for node in nodes:
+        if node.selection_set is not None:
+            yield from _selected(node.selection_set, fragments, set())
+
+
+def _selected(
+    selection_set: SelectionSetNode, fragments: Fragments, seen: set[str]
+) -> Iterator[FieldNode]:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _selected(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:  # validation forbids cycles
+                yield from _selected(fragment.selection_set, fragments, seen | {name})

@@ -1,0 +1,184 @@
+"""A page of entries reads only the costlier columns its selection can reach (the viewer's
+flags, the author's profile and flags: schema/row_shapes.py), and answers exactly as if it
+had read them all, however the fields are reached: fragments, inline fragments, directives,
+edges or nodes."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, parse
+
+from db import unchecked
+from db.columns import EntryShape, UserShape
+from db.pool import capturing_statements
+from schema.row_shapes import page_shape
+from tests.factories import make_entry, make_user
+from tests.graphql import data
+
+CARDS = EntryShape(viewer_flags=False, author=UserShape(profile=False, viewer_flags=False))
+
+
+def shape_of(document: str) -> EntryShape:
+    """The shape of the document's first root field, as its resolver would work it out."""
+    parsed = parse(document)
+    operation = next(d for d in parsed.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {
+        d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    root = operation.selection_set.selections[0]
+    assert isinstance(root, FieldNode)
+    raw = SimpleNamespace(field_nodes=[root], fragments=fragments)
+    return page_shape(SimpleNamespace(_raw_info=raw))
+
+
+def test_cards_read_no_costly_column() -> None:
+    assert shape_of("{ entries { nodes { id title author { id username } } } }") == CARDS
+
+
+def test_the_viewers_flags_are_read_when_selected() -> None:
+    assert shape_of("{ entries { nodes { viewerHasAmplified } } }").viewer_flags
+
+
+def test_a_field_in_a_fragment_counts() -> None:
+    document = """
+    { entries { nodes { ...Card } } }
+    fragment Card on Entry { author { ...Person } }
+    fragment Person on User { name }
+    """
+    assert shape_of(document).author.profile
+
+
+def test_a_field_under_a_directive_or_an_inline_fragment_counts() -> None:
+    document = """
+    { entries { nodes { ... on Entry { viewerHasResonated @skip(if: true) } } } }
+    """
+    assert shape_of(document).viewer_flags
+
+
+def test_a_field_reached_through_edges_counts() -> None:
+    shape = shape_of("{ feed { edges { node { author { viewerIsFollowing } } } } }")
+    assert shape.author.viewer_flags
+    assert not shape.author.profile
+
+
+def test_the_lists_under_an_author_need_only_its_id() -> None:
+    assert shape_of("{ entries { nodes { author { entries { nodes { id } } } } } }") == CARDS
+
+
+def test_a_shape_is_worked_out_once_per_field_node() -> None:
+    parsed = parse("{ entries { nodes { viewerHasResonated } } }")
+    operation = parsed.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    info = SimpleNamespace(
+        _raw_info=SimpleNamespace(field_nodes=[operation.selection_set.selections[0]], fragments={})
+    )
+    assert page_shape(info) is page_shape(info)
+
+
+FULL_FIELDS = """
+  id title viewerHasResonated viewerHasAmplified
+  author { id username name bio followerCount viewerIsFollowing followsViewer }
+"""
+
+
+async def _setup(conn: asyncpg.Connection) -> tuple[Any, Any]:
+    reader = await make_user(conn)
+    writer = await make_user(conn, name="Writer", bio="Writes.")
+    await unchecked.insert_follow(conn, follower_id=reader["id"], followed_id=writer["id"])
+    await unchecked.insert_follow(conn, follower_id=writer["id"], followed_id=reader["id"])
+    for i in range(3):
+        entry = await make_entry(conn, writer, title=f"t{i}")
+        if i != 1:
+            await unchecked.insert_resonance(conn, user_id=reader["id"], entry_id=entry["id"])
+    return reader, writer
+
+
+PERSON = "id username name bio followerCount viewerIsFollowing followsViewer"
+# The same fields, reached every way a client may write them.
+NARROW_WAYS = {
+    "plainly": f"{{ entries(first: 3) {{ nodes {{ {FULL_FIELDS} }} }} }}",
+    "in fragments": f"""
+    {{ entries(first: 3) {{ nodes {{ ...Card }} }} }}
+    fragment Card on Entry {{ id title viewerHasResonated viewerHasAmplified author {{ ...Who }} }}
+    fragment Who on User {{ {PERSON} }}
+    """,
+    "under directives": f"""
+    query ($yes: Boolean = true) {{ entries(first: 3) {{ nodes {{
+      ... on Entry {{ id title viewerHasResonated viewerHasAmplified @include(if: $yes) }}
+      author @skip(if: false) {{ {PERSON} }}
+    }} }} }}
+    """,
+    "merged": f"""
+    {{ entries(first: 3) {{ nodes {{ id title author {{ id }} }} }}
+       entries(first: 3) {{ nodes {{
+         viewerHasResonated viewerHasAmplified author {{ {PERSON} }}
+       }} }} }}
+    """,
+}
+
+
+@pytest.mark.parametrize("way", sorted(NARROW_WAYS))
+async def test_a_narrow_page_answers_as_a_full_one(
+    conn: asyncpg.Connection, client: httpx.AsyncClient, way: str
+) -> None:
+    reader, _ = await _setup(conn)
+    full = f"{{ entries(first: 3) {{ nodes {{ {FULL_FIELDS} }} }} }}"
+
+    got = await data(client, NARROW_WAYS[way], {}, as_user=reader["id"])
+    expected = await data(client, full, {}, as_user=reader["id"])
+
+    assert got == expected
+    nodes = got["entries"]["nodes"]
+    assert [n["viewerHasResonated"] for n in nodes] == [True, False, True]
+    assert all(n["author"]["viewerIsFollowing"] and n["author"]["followsViewer"] for n in nodes)
+    assert {n["author"]["bio"] for n in nodes} == {"Writes."}
+
+
+async def test_a_page_of_cards_asks_postgresql_for_no_flag(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    reader, _ = await _setup(conn)
+    with capturing_statements() as cards:
+        got = await data(
+            client,
+            "{ entries(first: 3) { nodes { id title author { username } } } }",
+            {},
+            as_user=reader["id"],
+        )
+    with capturing_statements() as full:
+        await data(
+            client,
+            f"{{ entries(first: 3) {{ nodes {{ {FULL_FIELDS} }} }} }}",
+            {},
+            as_user=reader["id"],
+        )
+
+    assert [n["title"] for n in got["entries"]["nodes"]] == ["t2", "t1", "t0"]
+    [(cards_sql, _)] = cards
+    [(full_sql, _)] = full
+    costly = ("viewer_has_resonated", "author_viewer_is_following", "author_bio")
+    assert not any(column in cards_sql for column in costly)
+    assert all(column in full_sql for column in costly)
+
+
+async def test_a_narrow_feed_answers_as_a_full_one(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    reader, _ = await _setup(conn)
+    narrow = "{ feed(first: 3) { edges { node { title author { username } } } } }"
+    full = f"{{ feed(first: 3) {{ edges {{ node {{ {FULL_FIELDS} }} }} }} }}"
+
+    with capturing_statements() as statements:
+        got = await data(client, narrow, {}, as_user=reader["id"])
+    expected = await data(client, full, {}, as_user=reader["id"])
+
+    assert [e["node"]["title"] for e in got["feed"]["edges"]] == [
+        e["node"]["title"] for e in expected["feed"]["edges"]
+    ]
+    assert all(e["node"]["author"]["viewerIsFollowing"] for e in expected["feed"]["edges"])
+    assert "viewer_has_resonated" not in statements[0][0]

@@ -91,6 +91,11 @@ def entry_columns(shape: EntryShape = FULL_ENTRY) -> str:
 
 ENTRY_COLUMNS = entry_columns()
 
+# Every statement takes the audience as $1 and $2; one whose columns and conditions may not
+# read them (a page of users of a narrow shape) begins with this, so PostgreSQL still knows
+# their types (an unused WITH costs nothing: it is never run).
+TYPED_AUDIENCE = "WITH audience AS (SELECT $1::uuid AS viewer_id, $2::boolean AS is_admin)"
+
 # stream_entries as e, with its author as a and its counts as c.
 ENTRY_FROM = (
     "stream_entries e JOIN users a ON a.id = e.user_id"

@@ -81,10 +81,12 @@ async def fetch_entries(
     return await db.fetch(query, *audience, after_ts, after_id, limit, *filters)
 
 
-_BY_AUTHORS = f"""
+@lru_cache(maxsize=16)
+def _by_authors(shape: EntryShape) -> str:
+    return f"""
 SELECT p.parent_key, x.* FROM unnest($3::uuid[]) AS p (parent_key)
 CROSS JOIN LATERAL (
-    SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
+    SELECT {entry_columns(shape)} FROM {ENTRY_FROM}
     WHERE e.user_id = p.parent_key AND {visible_entry("e")}
       AND (e.created_at, e.id) < ({NEWEST_FIRST_AFTER.format(ts="$4", id="$5")})
     ORDER BY e.created_at DESC, e.id DESC
@@ -100,15 +102,18 @@ async def fetch_entries_by_authors(
     *,
     after: Keyset | None,
     limit: int,
+    shape: EntryShape = FULL_ENTRY,
 ) -> list[asyncpg.Record]:
     """A page of each author's visible entries, newest first, in one statement."""
-    return await fetch_pages(db, _BY_AUTHORS, audience, author_ids, after, limit)
+    return await fetch_pages(db, _by_authors(shape), audience, author_ids, after, limit)
 
 
-_BRANCHES = f"""
+@lru_cache(maxsize=16)
+def _branches(shape: EntryShape) -> str:
+    return f"""
 SELECT p.parent_key, x.* FROM unnest($3::bigint[]) AS p (parent_key)
 CROSS JOIN LATERAL (
-    SELECT b.branch_order, {ENTRY_COLUMNS}
+    SELECT b.branch_order, {entry_columns(shape)}
     FROM entry_branches b
     JOIN stream_entries e ON e.id = b.child_entry_id
     JOIN users a ON a.id = e.user_id
@@ -128,14 +133,18 @@ async def fetch_branches(
     *,
     after: tuple[int] | None,
     limit: int,
+    shape: EntryShape = FULL_ENTRY,
 ) -> list[asyncpg.Record]:
     """A page of each parent's visible branches in branch order, in one statement."""
     after_order = after[0] if after else None
-    return await db.fetch(_BRANCHES, *audience, list(parent_ids), after_order, limit)
+    return await db.fetch(_branches(shape), *audience, list(parent_ids), after_order, limit)
 
 
-# Walks up from each entry to its root; the depth bound guards against a cycle made by hand.
-_ANCESTORS = f"""
+@lru_cache(maxsize=16)
+def _ancestors(shape: EntryShape) -> str:
+    # Walks up from each entry to its root; the depth bound guards against a cycle made by
+    # hand.
+    return f"""
 WITH RECURSIVE chain (parent_key, entry_id, depth) AS (
     SELECT s.id, s.parent_id, 1
     FROM stream_entries s WHERE s.id = ANY($3::bigint[]) AND s.parent_id IS NOT NULL
@@ -144,7 +153,7 @@ WITH RECURSIVE chain (parent_key, entry_id, depth) AS (
     FROM chain JOIN stream_entries s ON s.id = chain.entry_id
     WHERE s.parent_id IS NOT NULL AND chain.depth < 10000
 )
-SELECT chain.parent_key, chain.depth, {ENTRY_COLUMNS}
+SELECT chain.parent_key, chain.depth, {entry_columns(shape)}
 FROM chain
 JOIN stream_entries e ON e.id = chain.entry_id
 JOIN users a ON a.id = e.user_id
@@ -155,7 +164,7 @@ ORDER BY chain.parent_key, chain.depth DESC
 
 
 async def fetch_ancestors(
-    db: Executor, audience: Audience, entry_ids: Sequence[int]
+    db: Executor, audience: Audience, entry_ids: Sequence[int], shape: EntryShape = FULL_ENTRY
 ) -> list[asyncpg.Record]:
     """The visible ancestors of each entry, root first, in one statement."""
-    return await db.fetch(_ANCESTORS, *audience, list(entry_ids))
+    return await db.fetch(_ancestors(shape), *audience, list(entry_ids))

@@ -8,20 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 import asyncpg
 
-from db.columns import NEWEST_FIRST_AFTER, fetch_pages, user_columns
+from db.columns import (
+    FULL_USER,
+    NEWEST_FIRST_AFTER,
+    TYPED_AUDIENCE,
+    UserShape,
+    fetch_pages,
+    user_columns,
+)
 from db.executor import Executor
 from db.visibility import Audience
 
 
-def _interactors_page(table: str) -> str:
+@lru_cache(maxsize=16)
+def _interactors_page(table: str, shape: UserShape) -> str:
     """Users who resonated with (or amplified) each entry, newest first."""
     return f"""
+{TYPED_AUDIENCE}
 SELECT p.parent_key, x.* FROM unnest($3::bigint[]) AS p (parent_key)
 CROSS JOIN LATERAL (
-    SELECT i.created_at AS edge_created_at, i.id AS edge_id, {user_columns("u")}
+    SELECT i.created_at AS edge_created_at, i.id AS edge_id, {user_columns("u", shape=shape)}
     FROM {table} i JOIN users u ON u.id = i.user_id
     WHERE i.entry_id = p.parent_key
       AND (i.created_at, i.id) < ({NEWEST_FIRST_AFTER.format(ts="$4", id="$5")})
@@ -30,9 +40,6 @@ CROSS JOIN LATERAL (
 ) AS x
 """
 
-
-_RESONATORS = _interactors_page("user_resonances")
-_AMPLIFIERS = _interactors_page("user_amplifications")
 
 InteractionKeyset = tuple[datetime, int]
 
@@ -44,8 +51,10 @@ async def fetch_resonators(
     *,
     after: InteractionKeyset | None,
     limit: int,
+    shape: UserShape = FULL_USER,
 ) -> list[asyncpg.Record]:
-    return await fetch_pages(db, _RESONATORS, audience, entry_ids, after, limit)
+    query = _interactors_page("user_resonances", shape)
+    return await fetch_pages(db, query, audience, entry_ids, after, limit)
 
 
 async def fetch_amplifiers(
@@ -55,5 +64,7 @@ async def fetch_amplifiers(
     *,
     after: InteractionKeyset | None,
     limit: int,
+    shape: UserShape = FULL_USER,
 ) -> list[asyncpg.Record]:
-    return await fetch_pages(db, _AMPLIFIERS, audience, entry_ids, after, limit)
+    query = _interactors_page("user_amplifications", shape)
+    return await fetch_pages(db, query, audience, entry_ids, after, limit)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 import asyncpg
 
-from db.columns import fetch_pages, user_columns
+from db.columns import FULL_USER, TYPED_AUDIENCE, UserShape, fetch_pages, user_columns
 from db.executor import Executor
 from db.visibility import Audience
 
@@ -35,12 +36,14 @@ async def fetch_user_by_username(
     return row
 
 
-def _follows_page(anchor: str, other: str) -> str:
+@lru_cache(maxsize=16)
+def _follows_page(anchor: str, other: str, shape: UserShape) -> str:
     """Users on the `other` side of follows whose `anchor` side is each key, newest first."""
     return f"""
+{TYPED_AUDIENCE}
 SELECT p.parent_key, x.* FROM unnest($3::uuid[]) AS p (parent_key)
 CROSS JOIN LATERAL (
-    SELECT f.created_at AS edge_created_at, f.id AS edge_id, {user_columns("u")}
+    SELECT f.created_at AS edge_created_at, f.id AS edge_id, {user_columns("u", shape=shape)}
     FROM user_follows f JOIN users u ON u.id = f.{other}
     WHERE f.{anchor} = p.parent_key
       AND (f.created_at, f.id) < (COALESCE($4::timestamptz, 'infinity'),
@@ -50,9 +53,6 @@ CROSS JOIN LATERAL (
 ) AS x
 """
 
-
-_FOLLOWERS = _follows_page("followed_id", "follower_id")
-_FOLLOWING = _follows_page("follower_id", "followed_id")
 
 FollowKeyset = tuple[datetime, UUID]
 
@@ -64,9 +64,11 @@ async def fetch_followers(
     *,
     after: FollowKeyset | None,
     limit: int,
+    shape: UserShape = FULL_USER,
 ) -> list[asyncpg.Record]:
     """A page of each user's followers, newest follow first, in one statement."""
-    return await fetch_pages(db, _FOLLOWERS, audience, user_ids, after, limit)
+    query = _follows_page("followed_id", "follower_id", shape)
+    return await fetch_pages(db, query, audience, user_ids, after, limit)
 
 
 async def fetch_following(
@@ -76,6 +78,8 @@ async def fetch_following(
     *,
     after: FollowKeyset | None,
     limit: int,
+    shape: UserShape = FULL_USER,
 ) -> list[asyncpg.Record]:
     """A page of the users each user follows, newest follow first, in one statement."""
-    return await fetch_pages(db, _FOLLOWING, audience, user_ids, after, limit)
+    query = _follows_page("follower_id", "followed_id", shape)
+    return await fetch_pages(db, query, audience, user_ids, after, limit)

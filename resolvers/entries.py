@@ -59,5 +59,7 @@ async def resolve_parent(ctx: Context, parent_id: int | None) -> Row | None:
     return await ctx.loaders.entry_by_id.load(parent_id)
 
 
-async def resolve_ancestors(ctx: Context, entry_id: int) -> list[Row]:
-    return await ctx.loaders.ancestors_by_entry_id.load(entry_id)
+async def resolve_ancestors(
+    ctx: Context, entry_id: int, shape: EntryShape = FULL_ENTRY
+) -> list[Row]:
+    return await ctx.loaders.ancestors_by_entry_id.load((entry_id, shape))

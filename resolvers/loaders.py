@@ -16,6 +16,7 @@ from uuid import UUID
 
 from aiodataloader import DataLoader
 
+from db.columns import EntryShape
 from db.entries import (
     fetch_ancestors,
     fetch_branches,
@@ -28,8 +29,9 @@ from db.users import fetch_followers, fetch_following, fetch_users_by_ids
 from db.visibility import Audience
 
 K = TypeVar("K", bound=Hashable)
-PageKey = tuple[K, int, Any]  # (parent key, first, decoded after)
-PageFetch = Callable[[Executor, Audience, Sequence[Any], Any, int], Awaitable[list[Row]]]
+# (parent key, first, decoded after, the rows' shape: db/columns.py; None for the full rows)
+PageKey = tuple[K, int, Any, Hashable]
+PageFetch = Callable[[Executor, Audience, Sequence[Any], Any, int, Hashable], Awaitable[list[Row]]]
 
 
 class RowByIdLoader(DataLoader[K, Row | None]):
@@ -51,49 +53,63 @@ class RowByIdLoader(DataLoader[K, Row | None]):
 
 
 class PageByParentLoader(DataLoader[PageKey[K], list[Row]], Generic[K]):
-    """A page of child rows for each parent key; pages hold up to first + 1 rows."""
+    """A page of child rows for each parent key; pages hold up to first + 1 rows. One
+    statement per distinct (first, after, shape) in the batch: in practice one."""
 
     def __init__(self, fetch: PageFetch, db: Executor, audience: Audience) -> None:
         super().__init__()
         self._fetch, self._db, self._audience = fetch, db, audience
 
     async def batch_load_fn(self, keys: list[PageKey[K]]) -> list[list[Row]]:
-        groups: dict[tuple[int, Any], list[K]] = defaultdict(list)
-        for parent, first, after in keys:
-            groups[(first, after)].append(parent)
+        groups: dict[tuple[int, Any, Hashable], list[K]] = defaultdict(list)
+        for parent, first, after, shape in keys:
+            groups[(first, after, shape)].append(parent)
 
-        async def load(first: int, after: Any, parents: list[K]) -> None:
-            rows = await self._fetch(self._db, self._audience, parents, after, first + 1)
+        async def load(first: int, after: Any, shape: Hashable, parents: list[K]) -> None:
+            rows = await self._fetch(self._db, self._audience, parents, after, first + 1, shape)
             for row in rows:
-                pages[(row["parent_key"], first, after)].append(row)
+                pages[(row["parent_key"], first, after, shape)].append(row)
 
         pages: dict[PageKey[K], list[Row]] = defaultdict(list)
         if len(groups) == 1:  # nearly always: one statement, run in this task
-            [((first, after), parents)] = groups.items()
-            await load(first, after, parents)
+            [((first, after, shape), parents)] = groups.items()
+            await load(first, after, shape, parents)
         else:
-            await asyncio.gather(*(load(f, a, ps) for (f, a), ps in groups.items()))
+            await asyncio.gather(*(load(f, a, s, ps) for (f, a, s), ps in groups.items()))
         return [pages[key] for key in keys]
 
 
 def _paged(fetch: Callable[..., Awaitable[list[Row]]]) -> PageFetch:
     async def call(
-        db: Executor, audience: Audience, parents: Sequence[Any], after: Any, limit: int
+        db: Executor,
+        audience: Audience,
+        parents: Sequence[Any],
+        after: Any,
+        limit: int,
+        shape: Hashable,
     ) -> list[Row]:
-        return await fetch(db, audience, parents, after=after, limit=limit)
+        if shape is None:
+            return await fetch(db, audience, parents, after=after, limit=limit)
+        return await fetch(db, audience, parents, after=after, limit=limit, shape=shape)
 
     return call
 
 
-class AncestorsByEntryIdLoader(DataLoader[int, list[Row]]):
+class AncestorsByEntryIdLoader(DataLoader[tuple[int, EntryShape], list[Row]]):
+    """Each entry's ancestors, by (entry id, the rows' shape): a statement per shape."""
+
     def __init__(self, db: Executor, audience: Audience) -> None:
         super().__init__()
         self._db, self._audience = db, audience
 
-    async def batch_load_fn(self, keys: list[int]) -> list[list[Row]]:
-        chains: dict[int, list[Row]] = defaultdict(list)
-        for row in await fetch_ancestors(self._db, self._audience, keys):
-            chains[row["parent_key"]].append(row)
+    async def batch_load_fn(self, keys: list[tuple[int, EntryShape]]) -> list[list[Row]]:
+        chains: dict[tuple[int, EntryShape], list[Row]] = defaultdict(list)
+        by_shape: dict[EntryShape, list[int]] = defaultdict(list)
+        for entry_id, shape in keys:
+            by_shape[shape].append(entry_id)
+        for shape, entry_ids in by_shape.items():
+            for row in await fetch_ancestors(self._db, self._audience, entry_ids, shape):
+                chains[(row["parent_key"], shape)].append(row)
         return [chains[key] for key in keys]
 
 

@@ -126,10 +126,16 @@ class NestedList(Generic[K]):
 
 
 async def resolve_page(
-    ctx: Context, nested: NestedList[K], parent: K, first: int | None, after: str | None
+    ctx: Context,
+    nested: NestedList[K],
+    parent: K,
+    first: int | None,
+    after: str | None,
+    shape: Hashable = None,
 ) -> Page:
-    """A page of the list `nested` under `parent`."""
+    """A page of the list `nested` under `parent`, its rows of `shape` (db/columns.py;
+    None: whole rows)."""
     first = check_first(first)
     keyset = nested.order.decode(after)
-    rows = await nested.loader(ctx.loaders).load((parent, first, keyset))
+    rows = await nested.loader(ctx.loaders).load((parent, first, keyset, shape))
     return make_page(rows, first, keyset, nested.order)

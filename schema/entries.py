@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -16,6 +17,7 @@ from schema.common import Info, InteractionCounts, Node, built
 from schema.connections import After, Connection, Edge, First, Noun, worded
 from schema.enums import EntryType, Privacy, from_db
 from schema.json_scalar import UNSENDABLE_RULE
+from schema.row_shapes import entries_shape, page_shape, users_page_shape
 from schema.users import User, UserConnection
 
 ENTRIES = Noun("entry", "entries", "An")
@@ -92,28 +94,33 @@ class Entry(Node):
         description="Ancestors from the root down to the parent, those the viewer may see."
     )
     async def ancestors(self, info: Info) -> list[Entry]:
-        return [Entry.from_row(r) for r in await resolve.resolve_ancestors(info.context, self.pk)]
+        shape = entries_shape(info)
+        rows = await resolve.resolve_ancestors(info.context, self.pk, shape)
+        return [Entry.from_row(row, shape) for row in rows]
 
     @strawberry.field(description="Branches (replies) the viewer may see, in branch order.")
     async def branches(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> EntryConnection:
-        page = await resolve_page(info.context, resolve.BRANCHES, self.pk, first, after)
-        return EntryConnection.from_page(page, Entry.from_row)
+        shape = page_shape(info)
+        page = await resolve_page(info.context, resolve.BRANCHES, self.pk, first, after, shape)
+        return EntryConnection.from_page(page, partial(Entry.from_row, shape=shape))
 
     @strawberry.field(description="Users who resonate with this entry, most recent first.")
     async def resonators(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> UserConnection:
-        page = await resolve_page(info.context, resolve.RESONATORS, self.pk, first, after)
-        return UserConnection.from_page(page, User.from_row)
+        shape = users_page_shape(info)
+        page = await resolve_page(info.context, resolve.RESONATORS, self.pk, first, after, shape)
+        return UserConnection.from_page(page, partial(User.from_row, shape=shape))
 
     @strawberry.field(description="Users who amplified this entry, most recent first.")
     async def amplifiers(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> UserConnection:
-        page = await resolve_page(info.context, resolve.AMPLIFIERS, self.pk, first, after)
-        return UserConnection.from_page(page, User.from_row)
+        shape = users_page_shape(info)
+        page = await resolve_page(info.context, resolve.AMPLIFIERS, self.pk, first, after, shape)
+        return UserConnection.from_page(page, partial(User.from_row, shape=shape))
 
 
 @worded(ENTRIES)

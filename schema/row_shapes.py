@@ -12,7 +12,7 @@ the shape left out would be an error, never a wrong answer (schema/users.py's fr
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from graphql import (
@@ -31,48 +31,82 @@ USER_BRIEF = frozenset({"id", "username", "__typename", "entries", "followers", 
 USER_VIEWER_FLAGS = frozenset({"viewerIsFollowing", "followsViewer"})
 ENTRY_VIEWER_FLAGS = frozenset({"viewerHasResonated", "viewerHasAmplified"})
 
-# How a list field reaches its entries: through `nodes`, or `edges` then `node`.
+# How a connection reaches its items: through `nodes`, or `edges` then `node`.
 CONNECTION = {"nodes": "entry", "edges": "edge"}
 EDGE = {"node": "entry"}
 
 Fragments = Mapping[str, FragmentDefinitionNode]
 
-_shapes: dict[tuple[int, ...], tuple[list[weakref.ref[FieldNode]], EntryShape]] = {}
+_shapes: dict[tuple[str, tuple[int, ...]], tuple[list[weakref.ref[FieldNode]], Any]] = {}
 
 
 def page_shape(info: Any) -> EntryShape:
-    """The shape of the entries of a connection field (`entries`, `feed`): the strawberry
-    Info of its resolver."""
+    """The shape of the entries of a connection field (`entries`, `feed`, `branches`): the
+    strawberry Info of its resolver."""
+    shape: EntryShape = _cached(info, "entry page", _entry_page)
+    return shape
+
+
+def entries_shape(info: Any) -> EntryShape:
+    """The shape of a field whose value is an entry or a list of them (`ancestors`)."""
+    shape: EntryShape = _cached(info, "entries", _entries)
+    return shape
+
+
+def users_page_shape(info: Any) -> UserShape:
+    """The shape of the users of a connection field (`resonators`, `followers`)."""
+    shape: UserShape = _cached(info, "user page", _user_page)
+    return shape
+
+
+def _cached(info: Any, kind: str, work_out: Callable[[list[FieldNode], Fragments], Any]) -> Any:
     raw = info._raw_info
     nodes: list[FieldNode] = raw.field_nodes
-    key = tuple(id(node) for node in nodes)
+    key = (kind, tuple(id(node) for node in nodes))
     known = _shapes.get(key)
     if known is not None and all(ref() is node for ref, node in zip(known[0], nodes, strict=True)):
         return known[1]
-    shape = _page_shape(nodes, raw.fragments)
+    shape = work_out(nodes, raw.fragments)
     _shapes[key] = ([weakref.ref(node) for node in nodes], shape)
     weakref.finalize(nodes[0], _shapes.pop, key, None)
     return shape
 
 
-def _page_shape(nodes: list[FieldNode], fragments: Fragments) -> EntryShape:
-    entry_fields = list(_through(_fields_of(nodes, fragments), CONNECTION, fragments))
+def _entry_page(nodes: list[FieldNode], fragments: Fragments) -> EntryShape:
+    return _entry_shape(
+        list(_through(_fields_of(nodes, fragments), CONNECTION, fragments)), fragments
+    )
+
+
+def _entries(nodes: list[FieldNode], fragments: Fragments) -> EntryShape:
+    return _entry_shape(list(_fields_of(nodes, fragments)), fragments)
+
+
+def _user_page(nodes: list[FieldNode], fragments: Fragments) -> UserShape:
+    return _user_shape(list(_through(_fields_of(nodes, fragments), CONNECTION, fragments)))
+
+
+def _entry_shape(entry_fields: list[FieldNode], fragments: Fragments) -> EntryShape:
     names = {field.name.value for field in entry_fields}
     authors = [field for field in entry_fields if field.name.value == "author"]
-    author_names = {field.name.value for field in _fields_of(authors, fragments)}
     return EntryShape(
         viewer_flags=bool(names & ENTRY_VIEWER_FLAGS),
-        author=UserShape(
-            profile=bool(author_names - USER_BRIEF - USER_VIEWER_FLAGS),
-            viewer_flags=bool(author_names & USER_VIEWER_FLAGS),
-        ),
+        author=_user_shape(list(_fields_of(authors, fragments))),
+    )
+
+
+def _user_shape(user_fields: list[FieldNode]) -> UserShape:
+    names = {field.name.value for field in user_fields}
+    return UserShape(
+        profile=bool(names - USER_BRIEF - USER_VIEWER_FLAGS),
+        viewer_flags=bool(names & USER_VIEWER_FLAGS),
     )
 
 
 def _through(
     fields: Iterable[FieldNode], route: Mapping[str, str], fragments: Fragments
 ) -> Iterator[FieldNode]:
-    """The entry-level fields reached from a connection's (or an edge's) fields."""
+    """The item-level fields reached from a connection's (or an edge's) fields."""
     for field in fields:
         step = route.get(field.name.value)
         if step == "entry":

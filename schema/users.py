@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from schema.common import Info, Node, built
 from schema.connections import After, Connection, Edge, First, Noun, worded
 from schema.enums import Role, from_db
 from schema.json_scalar import UNSENDABLE_RULE
+from schema.row_shapes import page_shape, users_page_shape
 
 if TYPE_CHECKING:
     from schema.entries import EntryConnection
@@ -89,22 +90,25 @@ class User(Node):
     ) -> Annotated[EntryConnection, strawberry.lazy("schema.entries")]:
         from schema.entries import Entry, EntryConnection
 
-        page = await resolve_page(info.context, resolve.USER_ENTRIES, self.pk, first, after)
-        return EntryConnection.from_page(page, Entry.from_row)
+        shape = page_shape(info)
+        page = await resolve_page(info.context, resolve.USER_ENTRIES, self.pk, first, after, shape)
+        return EntryConnection.from_page(page, partial(Entry.from_row, shape=shape))
 
     @strawberry.field(description="Users who follow this user, most recent follow first.")
     async def followers(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> UserConnection:
-        page = await resolve_page(info.context, resolve.FOLLOWERS, self.pk, first, after)
-        return UserConnection.from_page(page, User.from_row)
+        shape = users_page_shape(info)
+        page = await resolve_page(info.context, resolve.FOLLOWERS, self.pk, first, after, shape)
+        return UserConnection.from_page(page, partial(User.from_row, shape=shape))
 
     @strawberry.field(description="Users this user follows, most recent follow first.")
     async def following(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> UserConnection:
-        page = await resolve_page(info.context, resolve.FOLLOWING, self.pk, first, after)
-        return UserConnection.from_page(page, User.from_row)
+        shape = users_page_shape(info)
+        page = await resolve_page(info.context, resolve.FOLLOWING, self.pk, first, after, shape)
+        return UserConnection.from_page(page, partial(User.from_row, shape=shape))
 
 
 @worded(USERS)

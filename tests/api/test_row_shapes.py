@@ -16,8 +16,8 @@ from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, 
 from db import unchecked
 from db.columns import EntryShape, UserShape
 from db.pool import capturing_statements
-from schema.row_shapes import page_shape
-from tests.factories import make_entry, make_user
+from schema.row_shapes import entries_shape, page_shape, users_page_shape
+from tests.factories import entry_gid, make_entry, make_user
 from tests.graphql import data
 
 CARDS = EntryShape(viewer_flags=False, author=UserShape(profile=False, viewer_flags=False))
@@ -182,3 +182,93 @@ async def test_a_narrow_feed_answers_as_a_full_one(
     ]
     assert all(e["node"]["author"]["viewerIsFollowing"] for e in expected["feed"]["edges"])
     assert "viewer_has_resonated" not in statements[0][0]
+
+
+def test_a_list_of_entries_is_shaped_from_its_own_selection() -> None:
+    parsed = parse("{ entry(id: 1) { ancestors { id author { username } } } }")
+    operation = parsed.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    entry = operation.selection_set.selections[0]
+    assert isinstance(entry, FieldNode) and entry.selection_set is not None
+    ancestors = entry.selection_set.selections[0]
+    info = SimpleNamespace(_raw_info=SimpleNamespace(field_nodes=[ancestors], fragments={}))
+    assert entries_shape(info) == CARDS
+
+
+def test_a_page_of_users_is_shaped_from_its_nodes() -> None:
+    parsed = parse("{ x { resonators { nodes { id username } edges { node { bio } } } } }")
+    operation = parsed.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    x = operation.selection_set.selections[0]
+    assert isinstance(x, FieldNode) and x.selection_set is not None
+    info = SimpleNamespace(
+        _raw_info=SimpleNamespace(field_nodes=[x.selection_set.selections[0]], fragments={})
+    )
+    assert users_page_shape(info) == UserShape(profile=True, viewer_flags=False)
+
+
+NESTED_FULL = f"""
+  ancestors {{ {FULL_FIELDS} }}
+  branches(first: 5) {{ nodes {{ {FULL_FIELDS} }} }}
+  resonators(first: 5) {{ nodes {{ {PERSON} }} }}
+  author {{ followers(first: 5) {{ edges {{ node {{ {PERSON} }} }} }}
+            entries(first: 5) {{ nodes {{ {FULL_FIELDS} }} }} }}
+"""
+NESTED_NARROW = """
+  ancestors { id title author { username } }
+  branches(first: 5) { nodes { id ...Flags author { ... on User { viewerIsFollowing } } } }
+  resonators(first: 5) { nodes { username } edges { node { followsViewer } } }
+  author { followers(first: 5) { nodes { id bio } }
+           entries(first: 5) { nodes { title viewerHasResonated } } }
+"""
+
+
+async def test_the_lists_under_an_entry_answer_narrow_as_full(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    """Branches, ancestors, resonators, and an author's followers and entries, each read
+    in the shape of its own selection, answer what the full rows answer."""
+    reader, writer = await _setup(conn)
+    root = await make_entry(conn, writer, title="root")
+    middle = await make_entry(conn, reader, title="middle", parent_id=root["id"])
+    for i in range(3):
+        branch = await make_entry(conn, writer, title=f"b{i}", parent_id=middle["id"])
+        await unchecked.insert_resonance(conn, user_id=reader["id"], entry_id=branch["id"])
+    await unchecked.insert_resonance(conn, user_id=writer["id"], entry_id=middle["id"])
+    query = (
+        "query ($id: ID!) {{ entry(id: $id) {{ {} }} }}"
+        " fragment Flags on Entry {{ viewerHasResonated }}"
+    )
+    variables = {"id": entry_gid(middle)}
+
+    narrow = await data(client, query.format(NESTED_NARROW), variables, as_user=reader["id"])
+    full = await data(
+        client,
+        query.format(NESTED_FULL).replace(" fragment Flags on Entry { viewerHasResonated }", ""),
+        variables,
+        as_user=reader["id"],
+    )
+
+    got, expected = narrow["entry"], full["entry"]
+    assert [a["title"] for a in got["ancestors"]] == ["root"]
+    assert [b["viewerHasResonated"] for b in got["branches"]["nodes"]] == [True, True, True]
+    assert got["branches"]["nodes"] == [
+        {
+            "id": b["id"],
+            "viewerHasResonated": b["viewerHasResonated"],
+            "author": {"viewerIsFollowing": b["author"]["viewerIsFollowing"]},
+        }
+        for b in expected["branches"]["nodes"]
+    ]
+    assert got["resonators"]["edges"] == [
+        {"node": {"followsViewer": n["followsViewer"]}} for n in expected["resonators"]["nodes"]
+    ]
+    assert got["resonators"]["edges"][0]["node"]["followsViewer"] is True
+    assert got["author"]["followers"]["nodes"] == [
+        {"id": e["node"]["id"], "bio": e["node"]["bio"]}
+        for e in expected["author"]["followers"]["edges"]
+    ]
+    assert got["author"]["entries"]["nodes"] == [
+        {"title": n["title"], "viewerHasResonated": n["viewerHasResonated"]}
+        for n in expected["author"]["entries"]["nodes"]
+    ]

@@ -37,7 +37,7 @@ EDGE = {"node": "entry"}
 
 Fragments = Mapping[str, FragmentDefinitionNode]
 
-_shapes: dict[tuple[str, tuple[int, ...]], tuple[list[weakref.ref[FieldNode]], Any]] = {}
+_shapes: dict[tuple[Any, ...], tuple[list[weakref.ref[FieldNode]], Any]] = {}
 
 
 def page_shape(info: Any) -> EntryShape:
@@ -60,12 +60,19 @@ def users_page_shape(info: Any) -> UserShape:
 
 
 def _cached(info: Any, kind: str, work_out: Callable[[list[FieldNode], Fragments], Any]) -> Any:
+    """`work_out(field nodes, fragments)`, once per set of field nodes (a resolver of a list
+    under a list asks for every item: this is the common way, kept short)."""
     raw = info._raw_info
     nodes: list[FieldNode] = raw.field_nodes
-    key = (kind, tuple(id(node) for node in nodes))
+    key = (kind, id(nodes[0])) if len(nodes) == 1 else (kind, *map(id, nodes))
     known = _shapes.get(key)
-    if known is not None and all(ref() is node for ref, node in zip(known[0], nodes, strict=True)):
-        return known[1]
+    if known is not None:
+        refs, shape = known
+        if len(refs) == 1:
+            if refs[0]() is nodes[0]:
+                return shape
+        elif all(ref() is node for ref, node in zip(refs, nodes, strict=True)):
+            return shape
     shape = work_out(nodes, raw.fragments)
     _shapes[key] = ([weakref.ref(node) for node in nodes], shape)
     weakref.finalize(nodes[0], _shapes.pop, key, None)

@@ -62,17 +62,20 @@ class Entry(Node):
             "pk": row["id"],
             "parent_pk": row["parent_id"],
             "author": User.from_row(row, "author_", shape.author),
-            "type": from_db(EntryType, row["type"]),
-            "agent": row["agent"],
             "title": row["title"],
             "content": row["content"],
-            "privacy": from_db(Privacy, row["privacy"]),
-            "tags": row["tags"],
-            "metadata": row["metadata"],
             "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
             "counts": InteractionCounts.from_row(row),
         }
+        if shape.details:
+            values |= {
+                "type": from_db(EntryType, row["type"]),
+                "agent": row["agent"],
+                "privacy": from_db(Privacy, row["privacy"]),
+                "tags": row["tags"],
+                "metadata": row["metadata"],
+                "updated_at": row["updated_at"],
+            }
         if shape.viewer_flags:
             values["viewer_has_resonated"] = row["viewer_has_resonated"]
             values["viewer_has_amplified"] = row["viewer_has_amplified"]

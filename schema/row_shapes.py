@@ -1,12 +1,13 @@
 """Which columns a page of entries needs, from what its field selects (db/columns.py's shapes).
 
-An entry row carries 35 columns; a list of cards reads a dozen. The costlier ones (the
-entry's two EXISTS about the viewer, the author's profile and its two EXISTS) are read only
-when the selection can reach a field that shows them. The walk takes every fragment and
-inline fragment as applying and ignores `@include`/`@skip`: the shape is a superset of what
-any set of variables selects, so it depends on the document alone and is worked out once
-per field node (kept as long as the node: documents are cached). A field that needs a column
-the shape left out would be an error, never a wrong answer (schema/users.py's from_row).
+An entry row carries 33 columns; a list of cards reads a dozen. The costlier ones (the
+entry's details, its two EXISTS about the viewer, the author's profile and its two EXISTS)
+are read only when the selection can reach a field that shows them. The walk takes every
+fragment and inline fragment as applying and ignores `@include`/`@skip`: the shape is a
+superset of what any set of variables selects, so it depends on the document alone and is
+worked out once per field node (kept as long as the node: documents are cached). A field
+that needs a column the shape left out would be an error, never a wrong answer
+(schema/users.py's from_row).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from db.columns import EntryShape, UserShape
 USER_BRIEF = frozenset({"id", "username", "__typename", "entries", "followers", "following"})
 USER_VIEWER_FLAGS = frozenset({"viewerIsFollowing", "followsViewer"})
 ENTRY_VIEWER_FLAGS = frozenset({"viewerHasResonated", "viewerHasAmplified"})
+ENTRY_DETAILS = frozenset({"type", "agent", "privacy", "tags", "metadata", "updatedAt"})
 
 # How a connection reaches its items: through `nodes`, or `edges` then `node`.
 CONNECTION = {"nodes": "entry", "edges": "edge"}
@@ -97,6 +99,7 @@ def _entry_shape(entry_fields: list[FieldNode], fragments: Fragments) -> EntrySh
     names = {field.name.value for field in entry_fields}
     authors = [field for field in entry_fields if field.name.value == "author"]
     return EntryShape(
+        details=bool(names & ENTRY_DETAILS),
         viewer_flags=bool(names & ENTRY_VIEWER_FLAGS),
         author=_user_shape(list(_fields_of(authors, fragments))),
     )

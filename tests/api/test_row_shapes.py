@@ -20,7 +20,9 @@ from schema.row_shapes import entries_shape, page_shape, users_page_shape
 from tests.factories import entry_gid, make_entry, make_user
 from tests.graphql import data
 
-CARDS = EntryShape(viewer_flags=False, author=UserShape(profile=False, viewer_flags=False))
+CARDS = EntryShape(
+    details=False, viewer_flags=False, author=UserShape(profile=False, viewer_flags=False)
+)
 
 
 def shape_of(document: str) -> EntryShape:
@@ -42,6 +44,13 @@ def test_cards_read_no_costly_column() -> None:
 
 def test_the_viewers_flags_are_read_when_selected() -> None:
     assert shape_of("{ entries { nodes { viewerHasAmplified } } }").viewer_flags
+
+
+@pytest.mark.parametrize("field", ["type", "agent", "privacy", "tags", "metadata", "updatedAt"])
+def test_an_entrys_details_are_read_when_one_is_selected(field: str) -> None:
+    shape = shape_of(f"{{ entries {{ nodes {{ ... on Entry {{ {field} }} }} }} }}")
+    assert shape.details
+    assert shape == CARDS._replace(details=True)
 
 
 def test_a_field_in_a_fragment_counts() -> None:
@@ -81,7 +90,7 @@ def test_a_shape_is_worked_out_once_per_field_node() -> None:
 
 
 FULL_FIELDS = """
-  id title viewerHasResonated viewerHasAmplified
+  id title viewerHasResonated viewerHasAmplified type agent privacy tags metadata updatedAt
   author { id username name bio followerCount viewerIsFollowing followsViewer }
 """
 
@@ -100,23 +109,28 @@ async def _setup(conn: asyncpg.Connection) -> tuple[Any, Any]:
 
 PERSON = "id username name bio followerCount viewerIsFollowing followsViewer"
 # The same fields, reached every way a client may write them.
+DETAILS = "type agent privacy tags metadata updatedAt"
 NARROW_WAYS = {
     "plainly": f"{{ entries(first: 3) {{ nodes {{ {FULL_FIELDS} }} }} }}",
     "in fragments": f"""
     {{ entries(first: 3) {{ nodes {{ ...Card }} }} }}
-    fragment Card on Entry {{ id title viewerHasResonated viewerHasAmplified author {{ ...Who }} }}
+    fragment Card on Entry {{
+      id title viewerHasResonated viewerHasAmplified ...Details author {{ ...Who }}
+    }}
+    fragment Details on Entry {{ {DETAILS} }}
     fragment Who on User {{ {PERSON} }}
     """,
     "under directives": f"""
     query ($yes: Boolean = true) {{ entries(first: 3) {{ nodes {{
       ... on Entry {{ id title viewerHasResonated viewerHasAmplified @include(if: $yes) }}
+      ... @skip(if: false) {{ {DETAILS} }}
       author @skip(if: false) {{ {PERSON} }}
     }} }} }}
     """,
     "merged": f"""
     {{ entries(first: 3) {{ nodes {{ id title author {{ id }} }} }}
        entries(first: 3) {{ nodes {{
-         viewerHasResonated viewerHasAmplified author {{ {PERSON} }}
+         viewerHasResonated viewerHasAmplified {DETAILS} author {{ {PERSON} }}
        }} }} }}
     """,
 }
@@ -161,7 +175,7 @@ async def test_a_page_of_cards_asks_postgresql_for_no_flag(
     assert [n["title"] for n in got["entries"]["nodes"]] == ["t2", "t1", "t0"]
     [(cards_sql, _)] = cards
     [(full_sql, _)] = full
-    costly = ("viewer_has_resonated", "author_viewer_is_following", "author_bio")
+    costly = ("viewer_has_resonated", "author_viewer_is_following", "author_bio", "e.metadata")
     assert not any(column in cards_sql for column in costly)
     assert all(column in full_sql for column in costly)
 

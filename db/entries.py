@@ -14,7 +14,6 @@ from uuid import UUID
 import asyncpg
 
 from db.columns import (
-    ENTRY_COLUMNS,
     ENTRY_FROM,
     FULL_ENTRY,
     NEWEST_FIRST_AFTER,
@@ -27,17 +26,20 @@ from db.visibility import Audience, visible_entry
 
 Keyset = tuple[datetime, int]
 
-_BY_IDS = f"""
-SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
+
+@lru_cache(maxsize=16)
+def _by_ids(shape: EntryShape) -> str:
+    return f"""
+SELECT {entry_columns(shape)} FROM {ENTRY_FROM}
 WHERE e.id = ANY($3::bigint[]) AND {visible_entry("e")}
 """
 
 
 async def fetch_entries_by_ids(
-    db: Executor, audience: Audience, ids: Sequence[int]
+    db: Executor, audience: Audience, ids: Sequence[int], shape: EntryShape = FULL_ENTRY
 ) -> list[asyncpg.Record]:
     """The visible entries among `ids`, in no particular order."""
-    return await db.fetch(_BY_IDS, *audience, list(ids))
+    return await db.fetch(_by_ids(shape), *audience, list(ids))
 
 
 @lru_cache(maxsize=128)

@@ -24,8 +24,8 @@ RESONATORS = NestedList(INTERACTION_ORDER, lambda loaders: loaders.resonators_by
 AMPLIFIERS = NestedList(INTERACTION_ORDER, lambda loaders: loaders.amplifiers_by_entry_id)
 
 
-async def resolve_entry(ctx: Context, global_id: str) -> Row | None:
-    return await ctx.loaders.entry_by_id.load(entry_pk(global_id))
+async def resolve_entry(ctx: Context, global_id: str, shape: EntryShape = FULL_ENTRY) -> Row | None:
+    return await ctx.loaders.entry_by_id.load((entry_pk(global_id), shape))
 
 
 async def resolve_entries(
@@ -53,10 +53,12 @@ async def resolve_entries(
     return make_page(rows, first, keyset, ENTRY_ORDER)
 
 
-async def resolve_parent(ctx: Context, parent_id: int | None) -> Row | None:
+async def resolve_parent(
+    ctx: Context, parent_id: int | None, shape: EntryShape = FULL_ENTRY
+) -> Row | None:
     if parent_id is None:
         return None
-    return await ctx.loaders.entry_by_id.load(parent_id)
+    return await ctx.loaders.entry_by_id.load((parent_id, shape))
 
 
 async def resolve_ancestors(

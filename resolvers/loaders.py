@@ -52,6 +52,25 @@ class RowByIdLoader(DataLoader[K, Row | None]):
         return [by_id.get(key) for key in keys]
 
 
+class EntryByIdLoader(DataLoader[tuple[int, EntryShape], Row | None]):
+    """Entries by (id, the rows' shape); None for one that does not exist or may not be
+    seen. A statement per shape in a batch."""
+
+    def __init__(self, db: Executor, audience: Audience) -> None:
+        super().__init__()
+        self._db, self._audience = db, audience
+
+    async def batch_load_fn(self, keys: list[tuple[int, EntryShape]]) -> list[Row | None]:
+        by_shape: dict[EntryShape, list[int]] = defaultdict(list)
+        for entry_id, shape in keys:
+            by_shape[shape].append(entry_id)
+        found: dict[tuple[int, EntryShape], Row] = {}
+        for shape, entry_ids in by_shape.items():
+            for row in await fetch_entries_by_ids(self._db, self._audience, entry_ids, shape):
+                found[(row["id"], shape)] = row
+        return [found.get(key) for key in keys]
+
+
 class PageByParentLoader(DataLoader[PageKey[K], list[Row]], Generic[K]):
     """A page of child rows for each parent key; pages hold up to first + 1 rows. One
     statement per distinct (first, after, shape) in the batch: in practice one."""
@@ -120,8 +139,8 @@ class Loaders:
         self._db, self._audience = db, audience
 
     @cached_property
-    def entry_by_id(self) -> RowByIdLoader[int]:
-        return RowByIdLoader(fetch_entries_by_ids, self._db, self._audience)
+    def entry_by_id(self) -> EntryByIdLoader:
+        return EntryByIdLoader(self._db, self._audience)
 
     @cached_property
     def user_by_id(self) -> RowByIdLoader[UUID]:

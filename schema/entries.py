@@ -81,17 +81,15 @@ class Entry(Node):
             values["viewer_has_amplified"] = row["viewer_has_amplified"]
         return built(cls, values)
 
-    @staticmethod
-    def from_optional_row(row: Any | None) -> Entry | None:
-        return None if row is None else Entry.from_row(row)
-
     @strawberry.field(
         description=(
             "The entry this one branches from; null for a root, or when the viewer may not see it."
         )
     )
     async def parent(self, info: Info) -> Entry | None:
-        return Entry.from_optional_row(await resolve.resolve_parent(info.context, self.parent_pk))
+        shape = entries_shape(info)
+        row = await resolve.resolve_parent(info.context, self.parent_pk, shape)
+        return None if row is None else Entry.from_row(row, shape)
 
     @strawberry.field(
         description="Ancestors from the root down to the parent, those the viewer may see."

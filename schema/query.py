@@ -14,7 +14,7 @@ from schema.connections import After, First
 from schema.entries import Entry, EntryConnection, EntryFilter
 from schema.enums import TrendingWindow, db_value
 from schema.feed import FeedConnection
-from schema.row_shapes import page_shape
+from schema.row_shapes import entries_shape, page_shape
 from schema.users import User
 
 _NODE_TYPES: dict[str, type[Entry] | type[User]] = {"Entry": Entry, "User": User}
@@ -73,7 +73,9 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="An Entry id.")],
     ) -> Entry | None:
-        return Entry.from_optional_row(await entries.resolve_entry(info.context, id))
+        shape = entries_shape(info)
+        row = await entries.resolve_entry(info.context, id, shape)
+        return None if row is None else Entry.from_row(row, shape)
 
     @strawberry.field(description="Entries the viewer may see, newest first.")
     async def entries(

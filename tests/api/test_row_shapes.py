@@ -286,3 +286,46 @@ async def test_the_lists_under_an_entry_answer_narrow_as_full(
         {"title": n["title"], "viewerHasResonated": n["viewerHasResonated"]}
         for n in expected["author"]["entries"]["nodes"]
     ]
+
+
+async def test_an_entry_and_its_parent_answer_narrow_as_full(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    """`entry(id)` and `parent`, read by id in the shape of their selections (a statement per
+    shape when both are asked in one request)."""
+    reader, writer = await _setup(conn)
+    root = await make_entry(conn, writer, title="root", tags=["x"])
+    child = await make_entry(conn, reader, title="child", parent_id=root["id"])
+    await unchecked.insert_resonance(conn, user_id=reader["id"], entry_id=root["id"])
+    variables = {"id": entry_gid(child), "root": entry_gid(root)}
+    narrow = """
+    query ($id: ID!, $root: ID!) {
+      entry(id: $id) { title parent { viewerHasResonated tags author { bio } } }
+      again: entry(id: $root) { title }
+    }
+    """
+    full = f"""
+    query ($id: ID!, $root: ID!) {{
+      entry(id: $id) {{ {FULL_FIELDS} parent {{ {FULL_FIELDS} }} }}
+      again: entry(id: $root) {{ {FULL_FIELDS} }}
+    }}
+    """
+
+    with capturing_statements() as statements:
+        got = await data(client, narrow, variables, as_user=reader["id"])
+    expected = await data(client, full, variables, as_user=reader["id"])
+
+    parent = expected["entry"]["parent"]
+    assert got["entry"] == {
+        "title": "child",
+        "parent": {
+            "viewerHasResonated": True,
+            "tags": ["x"],
+            "author": {"bio": parent["author"]["bio"]},
+        },
+    }
+    assert parent["viewerHasResonated"] is True and parent["tags"] == ["x"]
+    assert got["again"] == {"title": expected["again"]["title"]}
+    by_id = [sql for sql, _ in statements if "ANY($3::bigint[])" in sql]
+    assert len(by_id) == 2  # the two entries (one shape), then the parent (another)
+    assert not any("viewer_has_resonated" in sql for sql in by_id[:1])

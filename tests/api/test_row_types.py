@@ -7,10 +7,14 @@ from dataclasses import fields
 from typing import cast
 
 import asyncpg
+from strawberry.schema.name_converter import NameConverter
+from strawberry.types.base import get_object_definition
 
+from db.columns import EntryShape, UserShape
 from db.entries import fetch_entries_by_ids
 from db.visibility import ANONYMOUS
 from resolvers.ids import encode_id
+from schema import row_shapes
 from schema.common import InteractionCounts
 from schema.entries import Entry
 from schema.enums import EntryType, Privacy
@@ -49,3 +53,28 @@ async def test_an_entrys_author_and_counts_hold_every_field(conn: asyncpg.Connec
     assert (entry.author.pk, entry.author.name) == (author["id"], "Ada")
     assert set(vars(entry.counts)) == field_names(InteractionCounts)
     assert entry.counts.resonance_count == 0
+
+
+async def test_a_card_row_holds_every_field_no_costly_column_serves(
+    conn: asyncpg.Connection,
+) -> None:
+    """The row shapes' field lists (schema/row_shapes.py) name every field a card row
+    leaves out: a new field of a costly column, forgotten there, fails here, not in a
+    client's query."""
+    author = await make_user(conn)
+    stored = await make_entry(conn, author)
+    cards = EntryShape(details=False, viewer_flags=False, author=UserShape(False, False))
+    [row] = await fetch_entries_by_ids(conn, ANONYMOUS, [stored["id"]], cards)
+    converter = NameConverter()
+    costly = row_shapes.ENTRY_DETAILS | row_shapes.ENTRY_VIEWER_FLAGS
+    served = {
+        f.python_name
+        for f in get_object_definition(Entry, strict=True).fields
+        if f.base_resolver is None and converter.get_graphql_name(f) not in costly
+    }
+
+    entry = Entry.from_row(row, cards)
+
+    assert served - {"author"} <= set(vars(entry))
+    brief = {"id", "username"}
+    assert {"pk", *brief} <= set(vars(entry.author)) and "bio" not in vars(entry.author)

@@ -95,15 +95,10 @@ def object_code(plan: ObjectPlan) -> ObjectCode:
         if field.typename is not None:
             lines.append(f"        results[{key}] = {field.typename!r}")
             continue
-        attribute = field.attribute if field.completion.is_leaf else None
-        if attribute is not None and attribute.isidentifier() and not keyword.iskeyword(attribute):
+        attribute = _readable(field.attribute)
+        if attribute is not None and field.completion.is_leaf:
             same = field.completion.same_type
-            lines += [
-                "        try:",
-                f"            v = source.{attribute}",
-                "        except Exception:",
-                "            v = UNREAD",
-            ]
+            lines += _read_lines(attribute)
             if same is int:
                 names[f"T{index}"] = int
                 lines += [
@@ -134,24 +129,17 @@ def object_code(plan: ObjectPlan) -> ObjectCode:
             lines += [
                 "        if v is UNREAD:",
                 f"            v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
-                "            if is_awaitable(v):",
-                "                if pending is None:",
-                "                    pending = []",
-                f"                pending.append({key})",
+                *_pending_lines(key, "            "),
                 f"        results[{key}] = v",
             ]
             continue
-        attribute = field.attribute if field.completion.object_plan is not None else None
-        if attribute is not None and attribute.isidentifier() and not keyword.iskeyword(attribute):
+        if attribute is not None and field.completion.object_plan is not None:
             lines += _object_field_lines(index, field, key, type_name, attribute, names)
             continue
         lines += [
             f"        v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
             f"        results[{key}] = v",
-            "        if is_awaitable(v):",
-            "            if pending is None:",
-            "                pending = []",
-            f"            pending.append({key})",
+            *_pending_lines(key, "        "),
         ]
     lines += [
         "    except Exception:",
@@ -182,10 +170,7 @@ def _object_field_lines(
         names[f"IS{index}"] = plan.is_type_of
         check += f" or not IS{index}(v, None)"
     return [
-        "        try:",
-        f"            v = source.{attribute}",
-        "        except Exception:",
-        "            v = UNREAD",
+        *_read_lines(attribute),
         "        else:",
         f"            if {check}:",
         "                v = UNREAD",
@@ -202,8 +187,32 @@ def _object_field_lines(
         "                if is_awaitable(v):",
         f"                    v = ex._await_completed(F{index}, C{index}, p, v)",
         f"        results[{key}] = v",
-        "        if is_awaitable(v):",
-        "            if pending is None:",
-        "                pending = []",
-        f"            pending.append({key})",
+        *_pending_lines(key, "        "),
+    ]
+
+
+def _readable(attribute: str | None) -> str | None:
+    """The attribute, when generated code may read it by name (`source.<name>`)."""
+    if attribute is None or not attribute.isidentifier() or keyword.iskeyword(attribute):
+        return None
+    return attribute
+
+
+def _read_lines(attribute: str) -> list[str]:
+    """`v` is the attribute's value, or UNREAD when reading it raises."""
+    return [
+        "        try:",
+        f"            v = source.{attribute}",
+        "        except Exception:",
+        "            v = UNREAD",
+    ]
+
+
+def _pending_lines(key: str, indent: str) -> list[str]:
+    """When `v` is awaitable, `key` joins the keys gathered after the object's fields."""
+    return [
+        f"{indent}if is_awaitable(v):",
+        f"{indent}    if pending is None:",
+        f"{indent}        pending = []",
+        f"{indent}    pending.append({key})",
     ]

@@ -29,7 +29,7 @@ from db.users import fetch_followers, fetch_following, fetch_users_by_ids
 from db.visibility import Audience
 
 K = TypeVar("K", bound=Hashable)
-# (parent key, first, decoded after, the rows' shape: db/columns.py; None for the full rows)
+# (parent key, first, decoded after, the rows' shape: db/columns.py)
 PageKey = tuple[K, int, Any, Hashable]
 PageFetch = Callable[[Executor, Audience, Sequence[Any], Any, int, Hashable], Awaitable[list[Row]]]
 
@@ -107,8 +107,6 @@ def _paged(fetch: Callable[..., Awaitable[list[Row]]]) -> PageFetch:
         limit: int,
         shape: Hashable,
     ) -> list[Row]:
-        if shape is None:
-            return await fetch(db, audience, parents, after=after, limit=limit)
         return await fetch(db, audience, parents, after=after, limit=limit, shape=shape)
 
     return call

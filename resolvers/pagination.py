@@ -101,10 +101,6 @@ class Page:
         """The cursor of the row at `index` (negative counts from the end)."""
         return self.order.cursor(self.rows[index])
 
-    @property
-    def cursors(self) -> list[str]:
-        return [self.order.cursor(row) for row in self.rows]
-
 
 def make_page(rows: Sequence[Any], first: int, after: object, order: Keyset) -> Page:
     """`rows` were fetched with LIMIT first + 1: the extra row only says there is more."""
@@ -131,10 +127,9 @@ async def resolve_page(
     parent: K,
     first: int | None,
     after: str | None,
-    shape: Hashable = None,
+    shape: Hashable,
 ) -> Page:
-    """A page of the list `nested` under `parent`, its rows of `shape` (db/columns.py;
-    None: whole rows)."""
+    """A page of the list `nested` under `parent`, its rows of `shape` (db/columns.py)."""
     first = check_first(first)
     keyset = nested.order.decode(after)
     rows = await nested.loader(ctx.loaders).load((parent, first, keyset, shape))

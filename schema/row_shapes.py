@@ -34,8 +34,8 @@ ENTRY_VIEWER_FLAGS = frozenset({"viewerHasResonated", "viewerHasAmplified"})
 ENTRY_DETAILS = frozenset({"type", "agent", "privacy", "tags", "metadata", "updatedAt"})
 
 # How a connection reaches its items: through `nodes`, or `edges` then `node`.
-CONNECTION = {"nodes": "entry", "edges": "edge"}
-EDGE = {"node": "entry"}
+CONNECTION = {"nodes": "item", "edges": "edge"}
+EDGE = {"node": "item"}
 
 Fragments = Mapping[str, FragmentDefinitionNode]
 
@@ -119,7 +119,7 @@ def _through(
     """The item-level fields reached from a connection's (or an edge's) fields."""
     for field in fields:
         step = route.get(field.name.value)
-        if step == "entry":
+        if step == "item":
             yield from _fields_of([field], fragments)
         elif step == "edge":
             yield from _through(_fields_of([field], fragments), EDGE, fragments)

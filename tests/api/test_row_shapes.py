@@ -25,17 +25,29 @@ CARDS = EntryShape(
 )
 
 
-def shape_of(document: str) -> EntryShape:
-    """The shape of the document's first root field, as its resolver would work it out."""
+def info_at(document: str, *path: str) -> SimpleNamespace:
+    """What a resolver's Info holds for the field at `path` (the first field of each
+    selection when no name is given), as far as the shapes read it."""
     parsed = parse(document)
     operation = next(d for d in parsed.definitions if isinstance(d, OperationDefinitionNode))
     fragments = {
         d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    root = operation.selection_set.selections[0]
-    assert isinstance(root, FieldNode)
-    raw = SimpleNamespace(field_nodes=[root], fragments=fragments)
-    return page_shape(SimpleNamespace(_raw_info=raw))
+    field = operation.selection_set.selections[0]
+    for name in path:
+        assert isinstance(field, FieldNode) and field.selection_set is not None
+        field = next(
+            s
+            for s in field.selection_set.selections
+            if isinstance(s, FieldNode) and s.name.value == name
+        )
+    assert isinstance(field, FieldNode)
+    return SimpleNamespace(_raw_info=SimpleNamespace(field_nodes=[field], fragments=fragments))
+
+
+def shape_of(document: str) -> EntryShape:
+    """The shape of the document's first root field, as its resolver would work it out."""
+    return page_shape(info_at(document))
 
 
 def test_cards_read_no_costly_column() -> None:
@@ -80,12 +92,7 @@ def test_the_lists_under_an_author_need_only_its_id() -> None:
 
 
 def test_a_shape_is_worked_out_once_per_field_node() -> None:
-    parsed = parse("{ entries { nodes { viewerHasResonated } } }")
-    operation = parsed.definitions[0]
-    assert isinstance(operation, OperationDefinitionNode)
-    info = SimpleNamespace(
-        _raw_info=SimpleNamespace(field_nodes=[operation.selection_set.selections[0]], fragments={})
-    )
+    info = info_at("{ entries { nodes { viewerHasResonated } } }")
     assert page_shape(info) is page_shape(info)
 
 
@@ -199,25 +206,13 @@ async def test_a_narrow_feed_answers_as_a_full_one(
 
 
 def test_a_list_of_entries_is_shaped_from_its_own_selection() -> None:
-    parsed = parse("{ entry(id: 1) { ancestors { id author { username } } } }")
-    operation = parsed.definitions[0]
-    assert isinstance(operation, OperationDefinitionNode)
-    entry = operation.selection_set.selections[0]
-    assert isinstance(entry, FieldNode) and entry.selection_set is not None
-    ancestors = entry.selection_set.selections[0]
-    info = SimpleNamespace(_raw_info=SimpleNamespace(field_nodes=[ancestors], fragments={}))
+    info = info_at("{ entry(id: 1) { ancestors { id author { username } } } }", "ancestors")
     assert entries_shape(info) == CARDS
 
 
 def test_a_page_of_users_is_shaped_from_its_nodes() -> None:
-    parsed = parse("{ x { resonators { nodes { id username } edges { node { bio } } } } }")
-    operation = parsed.definitions[0]
-    assert isinstance(operation, OperationDefinitionNode)
-    x = operation.selection_set.selections[0]
-    assert isinstance(x, FieldNode) and x.selection_set is not None
-    info = SimpleNamespace(
-        _raw_info=SimpleNamespace(field_nodes=[x.selection_set.selections[0]], fragments={})
-    )
+    document = "{ x { resonators { nodes { id username } edges { node { bio } } } } }"
+    info = info_at(document, "resonators")
     assert users_page_shape(info) == UserShape(profile=True, viewer_flags=False)
 
 

@@ -61,14 +61,28 @@ class EntryByIdLoader(DataLoader[tuple[int, EntryShape], Row | None]):
         self._db, self._audience = db, audience
 
     async def batch_load_fn(self, keys: list[tuple[int, EntryShape]]) -> list[Row | None]:
-        by_shape: dict[EntryShape, list[int]] = defaultdict(list)
-        for entry_id, shape in keys:
-            by_shape[shape].append(entry_id)
-        found: dict[tuple[int, EntryShape], Row] = {}
-        for shape, entry_ids in by_shape.items():
-            for row in await fetch_entries_by_ids(self._db, self._audience, entry_ids, shape):
-                found[(row["id"], shape)] = row
+        found = {
+            (row["id"], shape): row
+            for shape, row in await _by_shape(keys, fetch_entries_by_ids, self._db, self._audience)
+        }
         return [found.get(key) for key in keys]
+
+
+async def _by_shape(
+    keys: list[tuple[int, EntryShape]],
+    fetch: Callable[[Executor, Audience, Sequence[int], EntryShape], Awaitable[list[Row]]],
+    db: Executor,
+    audience: Audience,
+) -> list[tuple[EntryShape, Row]]:
+    """The rows for (entry id, shape) keys, each with its shape: a statement per shape."""
+    ids: dict[EntryShape, list[int]] = defaultdict(list)
+    for entry_id, shape in keys:
+        ids[shape].append(entry_id)
+    return [
+        (shape, row)
+        for shape, entry_ids in ids.items()
+        for row in await fetch(db, audience, entry_ids, shape)
+    ]
 
 
 class PageByParentLoader(DataLoader[PageKey[K], list[Row]], Generic[K]):
@@ -121,12 +135,8 @@ class AncestorsByEntryIdLoader(DataLoader[tuple[int, EntryShape], list[Row]]):
 
     async def batch_load_fn(self, keys: list[tuple[int, EntryShape]]) -> list[list[Row]]:
         chains: dict[tuple[int, EntryShape], list[Row]] = defaultdict(list)
-        by_shape: dict[EntryShape, list[int]] = defaultdict(list)
-        for entry_id, shape in keys:
-            by_shape[shape].append(entry_id)
-        for shape, entry_ids in by_shape.items():
-            for row in await fetch_ancestors(self._db, self._audience, entry_ids, shape):
-                chains[(row["parent_key"], shape)].append(row)
+        for shape, row in await _by_shape(keys, fetch_ancestors, self._db, self._audience):
+            chains[(row["parent_key"], shape)].append(row)
         return [chains[key] for key in keys]
 
 

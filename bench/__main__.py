@@ -13,16 +13,13 @@ import argparse
 import asyncio
 import json
 import os
-import pickle
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import data, report, scenarios
+from bench import data, report, runs, scenarios
 from bench.dataset import SIZES, Size, showcase_entry
 from bench.report import SCENARIOS
+from bench.runs import pool_size, run_client
 from bench.server import BENCH_JWT_SECRET, ROOT, Server, server_version
 from bench.stats import median_of
 from db.pool import connect, create_pool
@@ -30,31 +27,6 @@ from db.reconcile import find_drift
 from resolvers.ids import encode_id
 from server.settings import DEFAULT_DATABASE_URL, Settings, cores
 from server.token import mint
-
-
-def _client(module: str, plan: Any, binary: bool = False) -> dict[str, Any]:
-    suffix = ".pickle" if binary else ".json"
-    with tempfile.NamedTemporaryFile("wb", suffix=suffix, delete=False) as f:
-        f.write(pickle.dumps(plan) if binary else json.dumps(plan).encode())
-    out = subprocess.run(
-        [sys.executable, "-m", module, f.name],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    Path(f.name).unlink()
-    if out.returncode != 0:
-        raise RuntimeError(f"{module} failed: {out.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
-def pool_size(concurrency: int, workers: int = 1) -> int:
-    """A server worker's pool (DB_POOL_MAX_SIZE) and the floor's: one connection per client
-    (the kernel spreads them over the workers) and some for the dataloaders' concurrent
-    statements."""
-    return max(20, -(-concurrency // workers) + 8)
 
 
 class Bench:
@@ -80,7 +52,7 @@ class Bench:
             "workers": workers,
             **self.timing(),
         }
-        runs = [_client("bench.load", plan) for _ in range(self.args.runs)]
+        runs = [run_client("bench.load", plan) for _ in range(self.args.runs)]
         return self._record(name, runs)
 
     def floor(self, name: str, concurrency: int, workers: list[list[list[Any]]]) -> dict[str, Any]:
@@ -91,7 +63,7 @@ class Bench:
             "workers": workers,
             **self.timing(),
         }
-        runs = [_client("bench.floor", plan, binary=True) for _ in range(self.args.runs)]
+        runs = [run_client("bench.floor", plan, binary=True) for _ in range(self.args.runs)]
         return self._record(name, runs)
 
     def _record(self, name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -159,24 +131,20 @@ def run(args: argparse.Namespace) -> Path | None:
     settings = Settings(jwt_secret=BENCH_JWT_SECRET)
     tokens = [mint(scenarios.user_id(n), settings) for n in range(1, concurrency + 1)]
     reader_token = tokens[0]
-    feed_body = scenarios.body(scenarios.FEED, first=20)
-    entry_body = scenarios.body(
-        scenarios.ENTRY_PAGE, id=encode_id("Entry", showcase_entry(bench.size))
-    )
+    reads = scenarios.reads(bench.size, reader_token)
 
     only = set(args.only)
-    list_body = scenarios.body(scenarios.LIST)
     # One worker: the CPU per request, comparable with every run before workers.
     server = Server(bench.url, pool_size=pool_size(concurrency), workers=1, root=args.server_tree)
     try:
         if "feed" in only:
             print("feed", flush=True)
             for c in (1, concurrency):
-                bench.http(f"feed_{c}", server, c, [[{"body": feed_body, "token": reader_token}]])
+                bench.http(f"feed_{c}", server, c, [[reads["feed"]]])
                 bench.floor(f"feed_floor_{c}", c, [[captured["feed"]]])
         if "list" in only:
             print("list (anonymous)", flush=True)
-            bench.http(f"list_{concurrency}", server, concurrency, [[{"body": list_body}]])
+            bench.http(f"list_{concurrency}", server, concurrency, [[reads["list"]]])
             bench.floor(f"list_floor_{concurrency}", concurrency, [[captured["list"]]])
         if "entry" in only:
             print("entry page", flush=True)
@@ -184,7 +152,7 @@ def run(args: argparse.Namespace) -> Path | None:
                 f"entry_{concurrency}",
                 server,
                 concurrency,
-                [[{"body": entry_body, "token": reader_token}]],
+                [[reads["entry"]]],
             )
             bench.floor(f"entry_floor_{concurrency}", concurrency, [[captured["entry"]]])
         if "writes" in only:
@@ -201,34 +169,16 @@ def run(args: argparse.Namespace) -> Path | None:
             print("subscriptions", flush=True)
             bench.results["subscriptions"] = {}
             for kind in ("one_entry", "spread"):
-                entries = (
-                    [showcase_entry(bench.size)] * args.subscribers
-                    if kind == "one_entry"
-                    else [
-                        e
-                        for w in range(args.subscribers // 50 + 1)
-                        for e in scenarios.spread_entries(bench.size, w)
-                    ][: args.subscribers]
+                figures = runs.subscriptions(
+                    bench.url,
+                    bench.size,
+                    kind,
+                    subscribers=args.subscribers,
+                    token=reader_token,
+                    rounds=args.rounds,
+                    concurrency=concurrency,
+                    root=args.server_tree,
                 )
-                # A server of its own: one that served the HTTP scenarios holds freed memory
-                # the subscribers would reuse, and their memory would read as next to none.
-                # One worker: its CPU and memory per subscriber, as before workers.
-                fresh = Server(
-                    bench.url, pool_size=pool_size(concurrency), workers=1, root=args.server_tree
-                )
-                try:
-                    subs_plan: dict[str, Any] = {
-                        "url": fresh.url.replace("http://", "ws://"),
-                        "token": reader_token,
-                        "dsn": bench.url,
-                        "server_pid": fresh.process.pid,
-                        "rounds": args.rounds,
-                        "pause": 0.2,
-                        "subscribers": [[e, encode_id("Entry", e)] for e in entries],
-                    }
-                    figures = _client("bench.subs", subs_plan)
-                finally:
-                    fresh.stop()
                 bench.results["subscriptions"][kind] = figures
                 print(f"  {kind}: {figures}", flush=True)
         if args.profile and "feed" in only:
@@ -239,7 +189,7 @@ def run(args: argparse.Namespace) -> Path | None:
                     f"feed_{concurrency}_profiled",
                     server,
                     concurrency,
-                    [[{"body": feed_body, "token": reader_token}]],
+                    [[reads["feed"]]],
                 ),
                 seconds=args.duration + args.warmup,
             )
@@ -258,10 +208,10 @@ def run(args: argparse.Namespace) -> Path | None:
         )
         try:
             if "feed" in only:
-                feed = [[{"body": feed_body, "token": reader_token}]]
+                feed = [[reads["feed"]]]
                 bench.http(f"feed_{concurrency}_workers_{workers}", everyone, concurrency, feed)
             if "list" in only:
-                listed = [[{"body": list_body}]]
+                listed = [[reads["list"]]]
                 bench.http(f"list_{concurrency}_workers_{workers}", everyone, concurrency, listed)
         finally:
             everyone.stop()

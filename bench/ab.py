@@ -22,11 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import data, scenarios
-from bench.__main__ import _client, pool_size
-from bench.dataset import SIZES, showcase_entry
+from bench import data, runs, scenarios
+from bench.dataset import SIZES
+from bench.runs import pool_size, run_client
 from bench.server import BENCH_JWT_SECRET, ROOT, Server, server_version
-from resolvers.ids import encode_id
 from server.settings import DEFAULT_DATABASE_URL, Settings
 from server.token import mint
 
@@ -69,17 +68,7 @@ def _order(pair: int) -> tuple[str, str]:
 
 def http_turns(args: argparse.Namespace, url: str, trees: dict[str, Path]) -> dict[str, Any]:
     token = mint(scenarios.user_id(scenarios.FEED_READER), Settings(jwt_secret=BENCH_JWT_SECRET))
-    size = SIZES[args.size]
-    bodies = {
-        "list": {"body": scenarios.body(scenarios.LIST)},
-        "feed": {"body": scenarios.body(scenarios.FEED, first=20), "token": token},
-        "entry": {
-            "body": scenarios.body(
-                scenarios.ENTRY_PAGE, id=encode_id("Entry", showcase_entry(size))
-            ),
-            "token": token,
-        },
-    }
+    requests = scenarios.reads(SIZES[args.size], token)
     servers = {
         side: Server(url, pool_size=pool_size(args.concurrency), workers=1, root=tree)
         for side, tree in trees.items()
@@ -95,11 +84,11 @@ def http_turns(args: argparse.Namespace, url: str, trees: dict[str, Path]) -> di
                         "url": server.url,
                         "server_pid": server.process.pid,
                         "concurrency": args.concurrency,
-                        "workers": [[bodies[name]]],
+                        "workers": [[requests[name]]],
                         "duration": args.duration,
                         "warmup": args.warmup,
                     }
-                    run = _client("bench.load", plan)
+                    run = run_client("bench.load", plan)
                     if run["errors"]:
                         raise RuntimeError(f"{name} on {side}: {run['errors']} errors")
                     cpu.add(side, run["process_cpu_ms"])
@@ -119,36 +108,19 @@ def subscription_turns(
     size = SIZES[args.size]
     results: dict[str, Any] = {}
     for kind in SUBSCRIPTIONS:
-        entries = (
-            [showcase_entry(size)] * args.subscribers
-            if kind == "one_entry"
-            else [
-                e
-                for w in range(args.subscribers // 50 + 1)
-                for e in scenarios.spread_entries(size, w)
-            ][: args.subscribers]
-        )
         cpu, p99 = Turns("server CPU per event, us"), Turns("last event p99, ms")
         for pair in range(args.pairs):
             for side in _order(pair):
-                server = Server(
-                    url, pool_size=pool_size(args.concurrency), workers=1, root=trees[side]
+                figures = runs.subscriptions(
+                    url,
+                    size,
+                    kind,
+                    subscribers=args.subscribers,
+                    token=token,
+                    rounds=args.rounds,
+                    concurrency=args.concurrency,
+                    root=trees[side],
                 )
-                try:
-                    figures = _client(
-                        "bench.subs",
-                        {
-                            "url": server.url.replace("http://", "ws://"),
-                            "token": token,
-                            "dsn": url,
-                            "server_pid": server.process.pid,
-                            "rounds": args.rounds,
-                            "pause": 0.2,
-                            "subscribers": [[e, encode_id("Entry", e)] for e in entries],
-                        },
-                    )
-                finally:
-                    server.stop()
                 cpu.add(side, figures["server_cpu_us_per_event"])
                 p99.add(side, figures["last_event_p99_ms"])
         results[kind] = {"cpu": cpu.report(), "p99": p99.report()}

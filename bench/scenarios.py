@@ -112,6 +112,25 @@ def spread_entries(size: Size, worker: int, per_worker: int = 50) -> list[int]:
     return picked
 
 
+def reads(size: Size, reader_token: str) -> dict[str, dict[str, Any]]:
+    """The read scenarios' requests: the plain list (anonymous), the reader's feed, and the
+    showcase entry's page as the reader sees it."""
+    entry = encode_id("Entry", showcase_entry(size))
+    return {
+        "list": {"body": body(LIST)},
+        "feed": {"body": body(FEED, first=20), "token": reader_token},
+        "entry": {"body": body(ENTRY_PAGE, id=entry), "token": reader_token},
+    }
+
+
+def subscribed_entries(size: Size, kind: str, subscribers: int) -> list[int]:
+    """Each subscriber's entry: all on the showcase entry (`one_entry`), or each its own
+    (`spread`)."""
+    if kind == "one_entry":
+        return [showcase_entry(size)] * subscribers
+    return [e for w in range(subscribers // 50 + 1) for e in spread_entries(size, w)][:subscribers]
+
+
 def write_plan(size: Size, tokens: list[str], *, hot: bool) -> list[list[dict[str, Any]]]:
     """Per worker: resonate then unresonate, over its own entries or all on the hot one."""
     plans = []

@@ -16,7 +16,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.aio import aclosing
 
 from schema.errors import log_errors, nothing_for_want_of_the_database, with_code
-from schema.prepared_execution import execute_prepared
+from schema.prepared_execution import execute_prepared, stream_prepared
 
 if TYPE_CHECKING:
     from schema.limits import Limits
@@ -84,7 +84,25 @@ class ResonanceSchema(Schema):
         """Strawberry's stream (subscriptions, and any operation over a WebSocket), each
         result's errors coded as it goes: a subscription's results leave before it ends. (An
         extension's `on_stream_result` did it, at the cost of wrapping its hook anew for every
-        event of every subscriber.)"""
+        event of every subscriber.) A subscription of a document seen before and valid streams
+        the short way (schema/prepared_execution.py)."""
+        limits = self.limits
+        prepared = limits.cache.get(query) if limits is not None and query else None
+        if prepared is not None and prepared.errors == [] and not operation_extensions:
+            allowed = (
+                DEFAULT_ALLOWED_OPERATION_TYPES
+                if allowed_operation_types is None
+                else allowed_operation_types
+            )
+            streamed = (
+                stream_prepared(
+                    self, prepared, variable_values, context_value, root_value, operation_name
+                )
+                if OperationType.SUBSCRIPTION in allowed
+                else None
+            )
+            if streamed is not None:
+                return streamed
         results = await super().stream(
             query,
             variable_values,

@@ -1,0 +1,175 @@
+"""A subscription of a document seen before and valid streams the short way
+(schema/prepared_execution.py): its results are the ones Strawberry's stream gave the first
+subscriber of that document, events, errors and refusals alike."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, aclosing
+from typing import Any
+
+import asyncpg
+import pytest
+from strawberry import Schema
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+
+from db import unchecked
+from db.listen import CountsBroker
+from schema import build_schema
+from schema.resonance_schema import ResonanceSchema
+from tests.factories import entry_gid, make_entry, make_user
+from tests.subscriptions.inprocess import live_context
+from tests.subscriptions.wsclient import ENTRY_COUNTS
+
+UNKNOWN_ENTRY = "RW50cnk6OTk5OTk5OQ=="  # Entry:9999999
+
+
+@pytest.fixture
+def strawberry_streams(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str | None]]:
+    """The document of each stream Strawberry's own pipeline ran."""
+    ran: list[str | None] = []
+    stream = Schema.stream
+
+    async def counted(self: Schema, query: str | None, *args: Any, **kwargs: Any) -> Any:
+        ran.append(query)
+        return await stream(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(Schema, "stream", counted)
+    yield ran
+
+
+def seen(result: ExecutionResult) -> tuple[str, Any, list[Any] | None]:
+    """What a transport sends of a result: its kind, its data and its formatted errors."""
+    kind = "refused" if isinstance(result, PreExecutionError) else "result"
+    errors = [error.formatted for error in result.errors] if result.errors else None
+    return kind, result.data, errors
+
+
+async def stream(
+    stack: AsyncExitStack,
+    schema: ResonanceSchema,
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    variables: dict[str, Any],
+    document: str = ENTRY_COUNTS,
+) -> AsyncIterator[ExecutionResult]:
+    results = await schema.stream(
+        document, variable_values=variables, context_value=live_context(broker, pool)
+    )
+    return await stack.enter_async_context(aclosing(results))  # type: ignore[arg-type]
+
+
+async def take(results: AsyncIterator[ExecutionResult], most: int) -> list[Any]:
+    """Up to `most` results, fewer when the stream ends first."""
+    taken = []
+    async with asyncio.timeout(5):
+        async for result in results:
+            taken.append(seen(result))
+            if len(taken) == most:
+                break
+    return taken
+
+
+async def test_a_document_seen_before_streams_without_strawberrys_pipeline(
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    conn: asyncpg.Connection,
+    strawberry_streams: list[str | None],
+) -> None:
+    schema = build_schema()
+    entry = await make_entry(conn, await make_user(conn))
+    async with AsyncExitStack() as stack:
+        for _ in range(3):
+            results = await stream(stack, schema, broker, pool, {"id": entry_gid(entry)})
+            assert await take(results, 1)
+    assert strawberry_streams == [ENTRY_COUNTS]
+
+
+async def test_the_snapshot_and_each_change_are_as_strawberry_sent_them(
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    conn: asyncpg.Connection,
+    strawberry_streams: list[str | None],
+) -> None:
+    schema = build_schema()
+    fan = await make_user(conn)
+    entry = await make_entry(conn, await make_user(conn))
+    variables = {"id": entry_gid(entry)}
+    async with AsyncExitStack() as stack:
+        first = await stream(stack, schema, broker, pool, variables)
+        snapshots = [await take(first, 1)]  # the document is parsed and validated by now
+        second = await stream(stack, schema, broker, pool, variables)
+        snapshots.append(await take(second, 1))
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+        changes = [await take(first, 1), await take(second, 1)]
+
+    assert len(strawberry_streams) == 1
+    assert snapshots[0] == snapshots[1]
+    assert changes[0] == changes[1]
+    assert changes[0][0][1]["entryCounts"]["counts"]["resonanceCount"] == 1
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [
+        ({"id": UNKNOWN_ENTRY}, "NOT_FOUND"),
+        ({"id": "not an id"}, "BAD_USER_INPUT"),
+        ({}, "BAD_USER_INPUT"),  # $id not given: the stream is never made
+    ],
+    ids=["unknown entry", "malformed id", "missing variable"],
+)
+async def test_errors_are_as_strawberry_sent_them(
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    conn: asyncpg.Connection,
+    strawberry_streams: list[str | None],
+    variables: dict[str, Any],
+    code: str,
+) -> None:
+    schema = build_schema()
+    async with AsyncExitStack() as stack:
+        first = await take(await stream(stack, schema, broker, pool, variables), 3)
+        second = await take(await stream(stack, schema, broker, pool, variables), 3)
+
+    assert len(strawberry_streams) == 1
+    assert first == second
+    [(_, data, errors)] = first
+    assert data is None
+    assert errors is not None and errors[0]["extensions"]["code"] == code
+
+
+async def test_an_operation_over_the_cost_limit_is_refused_as_strawberry_refused_it(
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    conn: asyncpg.Connection,
+    strawberry_streams: list[str | None],
+) -> None:
+    schema = build_schema(max_cost=0)
+    entry = await make_entry(conn, await make_user(conn))
+    variables = {"id": entry_gid(entry)}
+    async with AsyncExitStack() as stack:
+        first = await take(await stream(stack, schema, broker, pool, variables), 2)
+        second = await take(await stream(stack, schema, broker, pool, variables), 2)
+
+    assert len(strawberry_streams) == 1
+    assert first == second
+    [(kind, _, errors)] = first
+    assert kind == "refused"
+    assert errors is not None and errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_query_over_a_stream_still_runs_through_strawberry(
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    conn: asyncpg.Connection,
+    strawberry_streams: list[str | None],
+) -> None:
+    schema = build_schema()
+    query = "query { __typename }"
+    async with AsyncExitStack() as stack:
+        for _ in range(2):
+            results = await stream(stack, schema, broker, pool, {}, document=query)
+            assert await take(results, 2) == [("result", {"__typename": "Query"}, None)]
+    assert strawberry_streams == [query, query]

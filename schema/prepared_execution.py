@@ -21,20 +21,22 @@ and that was a third of the server's CPU per event.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from graphql import ExecutionResult as CoreResult
-from graphql import GraphQLError, OperationDefinitionNode, execute, subscribe
+from graphql import Executor, GraphQLError, OperationDefinitionNode, execute
+from graphql.execution import create_source_event_stream
+from graphql.execution.async_iterables import aclosing as core_aclosing
 from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
-from strawberry.utils.aio import aclosing
 
 from schema.deadline import within
 from schema.document_cache import Prepared
 from schema.errors import with_code
+from schema.shared_events import SharedEvents
 
 if TYPE_CHECKING:
     from schema.resonance_schema import ResonanceSchema
@@ -151,27 +153,33 @@ async def _subscription(
         if refused is not None:
             yield _refused(schema, [refused])
             return
-        stream: Any = subscribe(
+        built = schema.execution_context_class.build(
             schema._schema,
             prepared.document,
-            root_value=root_value,
-            context_value=context,
-            variable_values=variables,
-            operation_name=operation_name,
-            executor_class=schema.execution_context_class,
+            root_value,
+            context,
+            variables,
+            operation_name,
         )
-        if optimized_is_awaitable(stream):
-            stream = await stream
+        if isinstance(built, list):  # variables that do not coerce
+            yield _refused(schema, built)
+            return
+        executor = built
+        source: Any = create_source_event_stream(executor)
+        if optimized_is_awaitable(source):
+            source = await source
     except Exception as error:
         yield _refused(schema, [_graphql_error(error)])
         return
-    if isinstance(stream, CoreResult):  # variables that do not coerce, a resolver that raised
-        yield _refused(schema, stream.errors or [])
+    if isinstance(source, CoreResult):  # the subscription's resolver raised, say
+        yield _refused(schema, source.errors or [])
         return
-    events: AsyncIterator[CoreResult] = stream
-    async with aclosing(events):
+    async with core_aclosing(source) as payloads:
         try:
-            async for event in events:
+            async for payload in payloads:
+                event = _event_result(executor, payload)
+                if not isinstance(event, CoreResult):
+                    event = await event
                 errors = event.errors
                 if errors:
                     schema.process_errors(errors)
@@ -181,6 +189,17 @@ async def _subscription(
             failure = _graphql_error(error)
             schema.process_errors([failure])
             yield ExecutionResult(data=None, errors=[with_code(failure)], extensions={})
+
+
+def _event_result(executor: Executor[Any], payload: Any) -> Any:
+    """graphql-core's ExecuteSubscriptionEvent for one payload (its map_source_to_response_event
+    without the generator and the callback around it); a shared event's result another
+    subscriber's execution left on it, with no executor made for this one."""
+    if isinstance(executor, SharedEvents):
+        shared = executor.shared_result(payload)
+        if shared is not None:
+            return shared
+    return executor.build_per_event_executor(payload).execute_operation(False)
 
 
 def _refused(schema: ResonanceSchema, errors: list[GraphQLError]) -> PreExecutionError:

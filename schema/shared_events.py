@@ -30,6 +30,7 @@ from db.listen import Change
 # The operation node is kept beside its result: ids are only compared while it is alive.
 Shared = tuple[OperationDefinitionNode, ExecutionResult]
 _RESULTS = "_shared_results"
+_KEY = "_sharing_key_of_operation"
 Event = TypeVar("Event")
 
 
@@ -76,14 +77,32 @@ class SharedEvents(StrawberryGraphQLCoreExecutionContext):
             results[key] = (self.operation, result)
         return result
 
+    def shared_result(self, event: Any) -> ExecutionResult | None:
+        """The result a subscriber of the same operation left on `event`, looked up before
+        an executor is made for this subscriber's event (schema/prepared_execution.py)."""
+        if not isinstance(event, SharedEvent):
+            return None
+        key = self._sharing_key()
+        shared = None if key is None else event.shared_results().get(key)
+        if shared is not None and shared[0] is self.operation:
+            return shared[1]
+        return None
+
     def _sharing_key(self) -> Hashable | None:
-        """The operation and its variables; None when a variable's value is not hashable."""
+        """The operation and its variables; None when a variable's value is not hashable.
+        Worked out once per subscription: each event's executor is a copy of its own."""
+        try:
+            return self.__dict__[_KEY]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
         variables = tuple(sorted(self.variable_values.coerced.items()))
         try:
             hash(variables)
+            key: Hashable | None = (id(self.operation), variables)
         except TypeError:
-            return None
-        return (id(self.operation), variables)
+            key = None
+        self.__dict__[_KEY] = key
+        return key
 
 
 class SharedEventExecutor(SharedEvents, StrawberryGraphQLCoreExecutionContext):

@@ -82,9 +82,21 @@ class MessageReader(ASGIWebSocketAdapter):
             pass
 
     async def send_json(self, message: Mapping[str, object]) -> None:
-        if self.ws.application_state == WebSocketState.DISCONNECTED:
+        """Strawberry's, straight to the socket's send (its went through two more calls): a
+        subscriber's every event comes this way."""
+        ws = self.ws
+        if ws.application_state == WebSocketState.DISCONNECTED:
             raise WebSocketDisconnected  # we closed it: the handlers take it as gone
-        await super().send_json(message)
+        encoded = self.view.encode_json(message)
+        frame = (
+            {"type": "websocket.send", "bytes": encoded}
+            if isinstance(encoded, bytes)
+            else {"type": "websocket.send", "text": encoded}
+        )
+        try:
+            await ws.send(frame)
+        except WebSocketDisconnect as gone:
+            raise WebSocketDisconnected from gone
 
     async def close(self, code: int, reason: str) -> None:
         """Close once (several reasons may race), the reason cut to what a frame holds."""
@@ -190,7 +202,7 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
         self, operation: transport.Operation[Context, None], result_source: StreamResult
     ) -> None:
         try:
-            await super()._send_result_stream(operation, result_source)
+            await self._send_results(operation, result_source)
         except transport._OperationStreamClosed:
             raise
         except WebSocketDisconnected:  # closed meanwhile (a malformed message, say)
@@ -200,6 +212,30 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
             await operation.send_operation_message(
                 {"id": operation.id, "type": "error", "payload": payload}
             )
+
+    async def _send_results(
+        self, operation: transport.Operation[Context, None], result_source: StreamResult
+    ) -> None:
+        """Strawberry's `_send_result_stream`, each result's `next` message handed to the
+        socket here (Strawberry's passed it through three calls first)."""
+        first = True
+        send_json = self.websocket.send_json
+        async for result in result_source:
+            if first and isinstance(result, PreExecutionError):
+                await self._handle_pre_execution_error(operation, result)
+                return
+            if not isinstance(result, ExecutionResult):
+                await self._reject_incremental_delivery(operation)
+                return
+            first = False
+            if operation.completed:  # as Operation.send_operation_message: nothing after
+                continue
+            payload: dict[str, object] = {"data": result.data}
+            if result.errors:
+                payload["errors"] = [error.formatted for error in result.errors]
+            if result.extensions:
+                payload["extensions"] = result.extensions
+            await send_json({"id": operation.id, "type": "next", "payload": payload})
 
     async def shutdown(self) -> None:
         self._stop_watching()

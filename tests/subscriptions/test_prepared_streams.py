@@ -18,6 +18,7 @@ from strawberry.types.execution import PreExecutionError
 from db import unchecked
 from db.listen import CountsBroker
 from schema import build_schema
+from schema.compiled_executor import CompiledExecutor
 from schema.resonance_schema import ResonanceSchema
 from tests.factories import entry_gid, make_entry, make_user
 from tests.subscriptions.inprocess import live_context
@@ -173,3 +174,35 @@ async def test_a_query_over_a_stream_still_runs_through_strawberry(
             results = await stream(stack, schema, broker, pool, {}, document=query)
             assert await take(results, 2) == [("result", {"__typename": "Query"}, None)]
     assert strawberry_streams == [query, query]
+
+
+async def test_a_change_another_subscriber_ran_makes_no_executor_for_the_next_one(
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    conn: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shared result is looked up before a subscriber's per-event executor is built."""
+    built: list[object] = []
+    build = CompiledExecutor.build_per_event_executor
+
+    def counted(self: CompiledExecutor, payload: Any) -> Any:
+        built.append(payload)
+        return build(self, payload)
+
+    monkeypatch.setattr(CompiledExecutor, "build_per_event_executor", counted)
+    schema = build_schema()
+    author, fan = await make_user(conn), await make_user(conn)
+    entry = await make_entry(conn, author)
+    async with AsyncExitStack() as stack:
+        streams = []
+        for _ in range(4):  # each after the one before has its snapshot: the document is known
+            streams.append(await stream(stack, schema, broker, pool, {"id": entry_gid(entry)}))
+            assert await take(streams[-1], 1)
+        snapshots = len(built)
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+        changed = [await take(results, 1) for results in streams]
+
+    assert all(seen == changed[0] for seen in changed)
+    assert changed[0][0][1]["entryCounts"]["counts"]["resonanceCount"] == 1
+    assert len(built) - snapshots == 1, "one executor for the change, not one per subscriber"

@@ -10,7 +10,7 @@ SEED   ?= 1
 # (tiny, small or default).
 SIZE   ?=
 
-.PHONY: setup run test lint migrate reconcile schema token seed bench bench-ab bench-data clean
+.PHONY: setup run test lint migrate reconcile schema token seed bench bench-ab bench-data profile clean
 
 # GraphiQL's scripts from npm (server/assets.py): quick when present, and never fatal.
 setup: $(STAMP)
@@ -52,6 +52,11 @@ bench: setup
 # BEFORE is a checkout of the earlier commit (git worktree add ../before <commit>).
 bench-ab: setup
 	$(PY) -m bench.ab $(BEFORE) --size $(or $(SIZE),default) $(ARGS)
+
+# One read scenario run in this process, no socket (bench/profile.py): the CPU a request
+# costs, and with ARGS=--profile where it goes. SCENARIO is list, feed or entry.
+profile: setup
+	$(PY) -m bench.profile $(or $(SCENARIO),feed) $(ARGS)
 
 bench-data: setup
 	$(PY) -m bench --size $(or $(SIZE),default) --data-only

@@ -22,7 +22,14 @@ import weakref
 from collections.abc import Awaitable
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, OperationType, Undefined
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    OperationType,
+    Undefined,
+)
 from graphql.execution.executor import Executor, invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
@@ -133,20 +140,27 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             data = result
         except GraphQLError as error:
             self.collected_errors.add(error, None)
-            return self.finish(self.build_response(None))
-        return self.finish(self.build_response(data))
+            return self.finish(self._response(None))
+        return self.finish(self._response(data))
 
     async def _await_operation(self, result: Awaitable[dict[str, Any]]) -> Any:
         try:
             data = await result
         except GraphQLError as error:
             self.collected_errors.add(error, None)
-            return self.build_response(None)
+            return self._response(None)
         except Exception:
             await self.cancel_incremental_work()
             self.run_async_work_finished_hook()
             raise
-        return self.build_response(data)
+        return self._response(data)
+
+    def _response(self, data: dict[str, Any] | None) -> ExecutionResult:
+        """build_response for a plan's execution: a plan never defers or streams (it refuses
+        @defer and @stream), so there is no incremental work to look for, on every event of
+        every subscriber."""
+        self.run_async_work_finished_hook()
+        return ExecutionResult(data, self.collected_errors.errors or None)
 
     # Selection sets
 

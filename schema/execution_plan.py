@@ -131,6 +131,7 @@ class FieldPlan:
         "parent_type",
         "resolve",
         "return_type",
+        "the_event",
         "typename",
     )
 
@@ -154,6 +155,8 @@ class FieldPlan:
         # Exactly one of these says how the value is read; all None: the resolver, with info.
         self.attribute: str | None = None
         self.typename: str | None = None
+        # A subscription's root field in an event's execution: its value is the event itself.
+        self.the_event = False
         self.resolve: Callable[..., Any] | None = field_def.resolve
         # The coerced arguments when they hold no variable; None: coerced per request.
         self.args: dict[str, Any] | None = None
@@ -264,6 +267,7 @@ class _Compiler:
                 field.args = {}
             if attribute is None:
                 field.direct = direct_call(field_def, self.schema)
+                field.the_event = _is_the_event(field_def)
         self._complete(field.completion, details)
         return field
 
@@ -317,6 +321,20 @@ class _Compiler:
 def _is_strawberrys(is_type_of: Callable[..., Any]) -> bool:
     """Strawberry's own is_type_of: an isinstance check that ignores its info."""
     return getattr(is_type_of, "__qualname__", "").endswith("_get_is_type_of.<locals>.is_type_of")
+
+
+def _is_the_event(field_def: GraphQLField) -> bool:
+    """A subscription field, whose resolver in each event's execution is Strawberry's
+    `lambda event, *_, **__: event`: its value is the event (the source) as it is."""
+    definition = (field_def.extensions or {}).get("strawberry-definition")
+    return (
+        definition is not None
+        and definition.is_subscription
+        and getattr(field_def.resolve, "__qualname__", "") == _STRAWBERRYS_EVENT_RESOLVER
+    )
+
+
+_STRAWBERRYS_EVENT_RESOLVER = "GraphQLCoreConverter.from_field.<locals>.<lambda>"
 
 
 def _plain_attribute(field_def: GraphQLField) -> str | None:

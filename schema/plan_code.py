@@ -133,7 +133,7 @@ def object_code(plan: ObjectPlan) -> ObjectCode:
                 f"        results[{key}] = v",
             ]
             continue
-        if attribute is not None and field.completion.object_plan is not None:
+        if field.completion.object_plan is not None and (attribute is not None or field.the_event):
             lines += _object_field_lines(index, field, key, type_name, attribute, names)
             continue
         lines += [
@@ -157,23 +157,30 @@ def object_code(plan: ObjectPlan) -> ObjectCode:
 
 
 def _object_field_lines(
-    index: int, field: Any, key: str, type_name: str, attribute: str, names: dict[str, Any]
+    index: int,
+    field: Any,
+    key: str,
+    type_name: str,
+    attribute: str | None,
+    names: dict[str, Any],
 ) -> list[str]:
-    """An object read from an attribute, its plan run in place: what `_execute_field`,
-    `_complete` and `_complete_object` would do, four calls fewer. Anything out of the
-    ordinary (the read raises, a null, a value its type's check refuses) goes the generic way,
-    which reports it."""
+    """An object read from an attribute (or a subscription's event, the source itself), its
+    plan run in place: what `_execute_field`, `_complete` and `_complete_object` would do,
+    four calls fewer. Anything out of the ordinary (the read raises, a null, a value its
+    type's check refuses) goes the generic way, which reports it."""
     plan = field.completion.object_plan
     names[f"RUN{index}"] = plan.run
     check = "v is None"
     if plan.is_type_of is not None:
         names[f"IS{index}"] = plan.is_type_of
         check += f" or not IS{index}(v, None)"
+    if attribute is None:  # the event
+        read = ["        v = source", f"        if {check}:", "            v = UNREAD"]
+    else:
+        read = [*_read_lines(attribute), "        else:", f"            if {check}:"]
+        read.append("                v = UNREAD")
     return [
-        *_read_lines(attribute),
-        "        else:",
-        f"            if {check}:",
-        "                v = UNREAD",
+        *read,
         "        if v is UNREAD:",
         f"            v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
         "        else:",

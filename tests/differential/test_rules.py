@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from graphql import parse
+
+from schema.compiled_executor import CompiledExecutor
 from tests.differential.compare import assert_same, execute, subscribe
 from tests.differential.documents import Case
 from tests.differential.toy_schema import COMPILED, REFERENCE
@@ -184,6 +187,33 @@ async def test_subscription_events_and_a_failing_source_end_alike() -> None:
         },
         {"data": None, "errors": [{"message": "the source broke at 3"}]},
     ]
+
+
+async def test_object_events_read_in_place_fail_alike_each_way() -> None:
+    """A subscription's event is its root field's value, read in place by the plan
+    (schema/plan_code.py): an object, a null where one is allowed, a null where one is
+    required, and an object of the wrong type answer as graphql-core answers them."""
+    for document in (
+        "subscription { pals(to: 6) { id number } }",
+        "subscription { strictPals(to: 3) { id number } }",
+    ):
+        case = Case(document)
+        events = await subscribe(REFERENCE, case)
+        assert_same(case, await subscribe(COMPILED, case), events)
+        assert any(e["errors"] for e in events) and any(e["data"] for e in events), events
+
+
+def plan_of(document: str) -> Any:
+    """The compiled toy schema's plan of `document` (no variables)."""
+    executor = COMPILED.execution_context_class.build(COMPILED._schema, parse(document))
+    assert isinstance(executor, CompiledExecutor)
+    return executor._plan()
+
+
+def test_a_subscriptions_root_field_is_read_as_the_event() -> None:
+    (field,) = plan_of("subscription { pals { id } }").root.fields
+    assert field.the_event
+    assert not plan_of("{ item(n: 1) { id } }").root.fields[0].the_event
 
 
 async def test_errors_of_async_resolvers_come_in_the_order_they_fail() -> None:

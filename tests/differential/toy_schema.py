@@ -598,6 +598,20 @@ class Subscription:
             yield Item(n=n)
 
     @strawberry.subscription
+    async def pals(self, to: int = 4) -> AsyncGenerator[Item | None, None]:
+        """Events of an object type, each way one can be: an Item, none, a Rock."""
+        for n in range(1, max(0, min(to, 6)) + 1):
+            await turns(1)
+            yield Item(n=n) if n % 3 == 1 else None if n % 3 == 2 else Rock(weight=n)  # type: ignore[misc]
+
+    @strawberry.subscription
+    async def strict_pals(self, to: int = 3) -> AsyncGenerator[Item, None]:
+        """Events of a required object type, the second none."""
+        for n in range(1, max(0, min(to, 6)) + 1):
+            await turns(1)
+            yield None if n == 2 else Item(n=n)  # type: ignore[misc]
+
+    @strawberry.subscription
     async def ticks(self, to: int = 3) -> AsyncGenerator[int | None, None]:
         for n in range(max(0, min(to, 6))):
             await turns(1)

@@ -47,26 +47,34 @@ class Change(dict[str, Any]):
 
 
 class Mailbox:
-    """What one subscription is owed: the newest change, or a fresh snapshot."""
+    """What one subscription is owed: the newest change, or a fresh snapshot. One reader
+    (its subscription) waits on it, so a future of its own wakes it, where an asyncio.Event
+    would keep a list of waiters for each wait: the broker wakes a mailbox per subscriber of
+    a row for every change."""
 
-    __slots__ = ("_latest", "_snapshot_needed", "_wakeup")
+    __slots__ = ("_latest", "_snapshot_needed", "_waiter")
 
     def __init__(self) -> None:
         self._latest: Counts | None = None
         self._snapshot_needed = False
-        self._wakeup = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
 
     def put(self, change: Counts) -> None:
         """Keep `change` unless an equal or newer version is already waiting."""
         if self._latest is None or change["version"] > self._latest["version"]:
             self._latest = change
-            self._wakeup.set()
+            self._wake()
 
     def need_snapshot(self) -> None:
         # A snapshot taken after this call sees every change already waiting.
         self._latest = None
         self._snapshot_needed = True
-        self._wakeup.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def get(self) -> Counts | None:
         """The newest change; None when the subscriber must read a fresh snapshot instead."""
@@ -77,8 +85,13 @@ class Mailbox:
             if self._latest is not None:
                 change, self._latest = self._latest, None
                 return change
-            self._wakeup.clear()
-            await self._wakeup.wait()
+            if self._waiter is not None:
+                raise RuntimeError("a mailbox has one reader")
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
 
 class CountsBroker:

@@ -5,6 +5,8 @@
   frame from its header, before buffering it, and closes with 1009 (message too big).
 - No per-message deflate: counts events are a few hundred bytes, and it would only cost each
   WebSocket its zlib buffers (most of a subscriber's memory), or a decompression bomb's.
+- uvicorn's sans-io WebSocket protocol, a text message written as its frame in place
+  (server/ws_protocol.py): each subscriber's event is one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from server.http_protocol import with_head_limit
 from server.settings import Settings
+from server.ws_protocol import WebSocketProtocol
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -20,6 +23,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "http": with_head_limit(settings.max_header_bytes),
+        "ws": WebSocketProtocol,
         "ws_max_size": settings.max_body_bytes,
         "ws_per_message_deflate": False,
     }

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import suppress
 from typing import Any, cast
 
@@ -82,12 +82,14 @@ class MessageReader(ASGIWebSocketAdapter):
             pass
 
     async def send_json(self, message: Mapping[str, object]) -> None:
-        """Strawberry's, straight to the socket's send (its went through two more calls): a
-        subscriber's every event comes this way."""
+        """Strawberry's, straight to the socket's send (its went through two more calls)."""
+        await self.send_encoded(self.view.encode_json(message))
+
+    async def send_encoded(self, encoded: str | bytes) -> None:
+        """A message already encoded: a subscriber's every event comes this way."""
         ws = self.ws
         if ws.application_state == WebSocketState.DISCONNECTED:
             raise WebSocketDisconnected  # we closed it: the handlers take it as gone
-        encoded = self.view.encode_json(message)
         frame = (
             {"type": "websocket.send", "bytes": encoded}
             if isinstance(encoded, bytes)
@@ -110,6 +112,29 @@ class MessageReader(ASGIWebSocketAdapter):
 def reader_within(max_bytes: int) -> type[MessageReader]:
     """The adapter for messages of at most `max_bytes` (MAX_BODY_BYTES)."""
     return type("MessageReader", (MessageReader,), {"max_bytes": max_bytes})
+
+
+class DataPayloads:
+    """The JSON of the last `next` payload of data alone, kept by the data's identity: the
+    subscribers of one row who asked the same thing share one result of each change
+    (schema/shared_events.py), and their thousand messages differ only by their ids."""
+
+    __slots__ = ("data", "text")
+
+    def __init__(self) -> None:
+        self.data: object = None
+        self.text = ""
+
+    def encoded(self, data: object, encode: Callable[[object], str | bytes]) -> str:
+        if data is not self.data or not self.text:
+            text = encode({"data": data})
+            if not isinstance(text, str):  # pragma: no cover - our view encodes text
+                raise TypeError("the view must encode JSON as text")
+            self.data, self.text = data, text  # the data held, so its identity stays its own
+        return self.text
+
+
+DATA_PAYLOADS = DataPayloads()
 
 
 class _ConnectionRules:
@@ -217,9 +242,15 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
         self, operation: transport.Operation[Context, None], result_source: StreamResult
     ) -> None:
         """Strawberry's `_send_result_stream`, each result's `next` message handed to the
-        socket here (Strawberry's passed it through three calls first)."""
+        socket here (Strawberry's passed it through three calls first); a result of data
+        alone written from its payload encoded once for all who share it (DataPayloads)."""
         first = True
-        send_json = self.websocket.send_json
+        websocket = cast(MessageReader, self.websocket)
+        encode = self.view.encode_json
+        head = encode({"id": operation.id})
+        if not isinstance(head, str):  # pragma: no cover - our view encodes text
+            raise TypeError("the view must encode JSON as text")
+        head = head[:-1] + ',"type":"next","payload":'
         async for result in result_source:
             if first and isinstance(result, PreExecutionError):
                 await self._handle_pre_execution_error(operation, result)
@@ -230,12 +261,16 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
             first = False
             if operation.completed:  # as Operation.send_operation_message: nothing after
                 continue
-            payload: dict[str, object] = {"data": result.data}
-            if result.errors:
-                payload["errors"] = [error.formatted for error in result.errors]
-            if result.extensions:
-                payload["extensions"] = result.extensions
-            await send_json({"id": operation.id, "type": "next", "payload": payload})
+            if result.errors or result.extensions:
+                payload: dict[str, object] = {"data": result.data}
+                if result.errors:
+                    payload["errors"] = [error.formatted for error in result.errors]
+                if result.extensions:
+                    payload["extensions"] = result.extensions
+                await websocket.send_json({"id": operation.id, "type": "next", "payload": payload})
+            else:
+                payload_json = DATA_PAYLOADS.encoded(result.data, encode)
+                await websocket.send_encoded(f"{head}{payload_json}}}")
 
     async def shutdown(self) -> None:
         self._stop_watching()

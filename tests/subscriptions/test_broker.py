@@ -57,6 +57,40 @@ async def test_a_mailbox_asked_for_a_snapshot_drops_what_it_held() -> None:
             await mailbox.get()
 
 
+async def test_a_waiting_reader_wakes_for_a_change_and_for_a_snapshot() -> None:
+    mailbox = Mailbox()
+    reading = asyncio.create_task(mailbox.get())
+    await asyncio.sleep(0)
+    assert not reading.done()
+    mailbox.put(change(2))
+    assert await asyncio.wait_for(reading, 1) == change(2)
+    reading = asyncio.create_task(mailbox.get())
+    await asyncio.sleep(0)
+    mailbox.need_snapshot()
+    assert await asyncio.wait_for(reading, 1) is None
+
+
+async def test_a_cancelled_read_leaves_the_mailbox_to_the_next_one() -> None:
+    mailbox = Mailbox()
+    reading = asyncio.create_task(mailbox.get())
+    await asyncio.sleep(0)
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    mailbox.put(change(3))
+    assert await asyncio.wait_for(mailbox.get(), 1) == change(3)
+
+
+async def test_a_mailbox_refuses_a_second_reader_at_once() -> None:
+    mailbox = Mailbox()
+    first = asyncio.create_task(mailbox.get())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError, match="one reader"):
+        await mailbox.get()
+    mailbox.put(change(4))
+    assert await asyncio.wait_for(first, 1) == change(4)
+
+
 async def wait_for_version(probe: Mailbox, version: int) -> None:
     """Until the broker has dispatched the change of `version` (to every mailbox)."""
     async with asyncio.timeout(5):

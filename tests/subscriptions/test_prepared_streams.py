@@ -73,6 +73,22 @@ async def take(results: AsyncIterator[ExecutionResult], most: int) -> list[Any]:
     return taken
 
 
+async def strawberrys_and_the_short_ways(
+    schema: ResonanceSchema,
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    variables: dict[str, Any],
+    most: int,
+) -> list[Any]:
+    """Up to `most` results of a first stream (Strawberry's: the document is new) and of a
+    second (the short way), which must be the same."""
+    async with AsyncExitStack() as stack:
+        first = await take(await stream(stack, schema, broker, pool, variables), most)
+        second = await take(await stream(stack, schema, broker, pool, variables), most)
+    assert first == second
+    return first
+
+
 async def test_a_document_seen_before_streams_without_strawberrys_pipeline(
     broker: CountsBroker,
     pool: asyncpg.Pool,
@@ -129,13 +145,8 @@ async def test_errors_are_as_strawberry_sent_them(
     variables: dict[str, Any],
     code: str,
 ) -> None:
-    schema = build_schema()
-    async with AsyncExitStack() as stack:
-        first = await take(await stream(stack, schema, broker, pool, variables), 3)
-        second = await take(await stream(stack, schema, broker, pool, variables), 3)
-
+    first = await strawberrys_and_the_short_ways(build_schema(), broker, pool, variables, 3)
     assert len(strawberry_streams) == 1
-    assert first == second
     [(_, data, errors)] = first
     assert data is None
     assert errors is not None and errors[0]["extensions"]["code"] == code
@@ -147,15 +158,12 @@ async def test_an_operation_over_the_cost_limit_is_refused_as_strawberry_refused
     conn: asyncpg.Connection,
     strawberry_streams: list[str | None],
 ) -> None:
-    schema = build_schema(max_cost=0)
     entry = await make_entry(conn, await make_user(conn))
     variables = {"id": entry_gid(entry)}
-    async with AsyncExitStack() as stack:
-        first = await take(await stream(stack, schema, broker, pool, variables), 2)
-        second = await take(await stream(stack, schema, broker, pool, variables), 2)
-
+    first = await strawberrys_and_the_short_ways(
+        build_schema(max_cost=0), broker, pool, variables, 2
+    )
     assert len(strawberry_streams) == 1
-    assert first == second
     [(kind, _, errors)] = first
     assert kind == "refused"
     assert errors is not None and errors[0]["extensions"]["code"] == "BAD_USER_INPUT"

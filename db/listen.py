@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
@@ -24,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
+import orjson
 
 from db.counts import Counts
 
@@ -160,7 +160,7 @@ class CountsBroker:
 
     def _dispatch(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
         try:
-            change = Change(json.loads(payload))
+            change = Change(orjson.loads(payload))
             key = str(change["id"])
         except (ValueError, TypeError, KeyError):
             logger.warning("ignoring a malformed %s notification: %.200s", channel, payload)

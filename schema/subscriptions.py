@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from db.counts import Counts
 from resolvers import subscriptions
 from resolvers.ids import encode_id
-from schema.common import Info, InteractionCounts
+from schema.common import Info, InteractionCounts, built
 from schema.errors import with_code
 from schema.shared_events import SharedEvent, event_of
 
@@ -48,9 +48,12 @@ class EntryCountsEvent(SharedEvent):
 
     @classmethod
     def from_counts(cls, counts: Counts) -> EntryCountsEvent:
-        return cls(
-            entry_id=strawberry.ID(encode_id("Entry", counts["id"])),
-            counts=InteractionCounts.from_row(counts),
+        return built(
+            cls,
+            {
+                "entry_id": strawberry.ID(encode_id("Entry", counts["id"])),
+                "counts": InteractionCounts.from_row(counts),
+            },
         )
 
 
@@ -62,10 +65,13 @@ class UserCountsEvent(SharedEvent):
 
     @classmethod
     def from_counts(cls, counts: Counts) -> UserCountsEvent:
-        return cls(
-            user_id=strawberry.ID(encode_id("User", counts["id"])),
-            follower_count=counts["follower_count"],
-            following_count=counts["following_count"],
+        return built(
+            cls,
+            {
+                "user_id": strawberry.ID(encode_id("User", counts["id"])),
+                "follower_count": counts["follower_count"],
+                "following_count": counts["following_count"],
+            },
         )
 
 

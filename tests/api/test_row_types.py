@@ -18,6 +18,7 @@ from schema import row_shapes
 from schema.common import InteractionCounts
 from schema.entries import Entry
 from schema.enums import EntryType, Privacy
+from schema.subscriptions import EntryCountsEvent, UserCountsEvent
 from schema.users import User
 from tests.factories import make_entry, make_user
 
@@ -78,3 +79,22 @@ async def test_a_card_row_holds_every_field_no_costly_column_serves(
     assert served - {"author"} <= set(vars(entry))
     brief = {"id", "username"}
     assert {"pk", *brief} <= set(vars(entry.author)) and "bio" not in vars(entry.author)
+
+
+def test_counts_events_from_a_change_hold_every_field() -> None:
+    entry_change = {
+        "id": 7,
+        "version": 3,
+        "resonance_count": 1,
+        "branch_count": 2,
+        "amplification_count": 3,
+        "share_count": 4,
+    }
+    entry_event = EntryCountsEvent.from_counts(entry_change)
+    assert vars(entry_event).keys() == field_names(EntryCountsEvent)
+    assert entry_event.entry_id == encode_id("Entry", 7)
+    assert entry_event.counts.share_count == 4
+    user_change = {"id": "u", "version": 1, "follower_count": 5, "following_count": 6}
+    user_event = UserCountsEvent.from_counts(user_change)
+    assert vars(user_event).keys() == field_names(UserCountsEvent)
+    assert (user_event.follower_count, user_event.following_count) == (5, 6)

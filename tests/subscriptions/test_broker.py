@@ -91,6 +91,19 @@ async def test_a_mailbox_refuses_a_second_reader_at_once() -> None:
     assert await asyncio.wait_for(first, 1) == change(4)
 
 
+async def test_a_malformed_notification_is_ignored_and_the_next_one_delivered(
+    broker: CountsBroker, conn: asyncpg.Connection
+) -> None:
+    with broker.subscribe(ENTRY_COUNTS, "424242") as mailbox:
+        for payload in ("not json", "NaN", "1", '{"no": "id"}', '{"id": 424242'):
+            await conn.execute("SELECT pg_notify($1, $2)", ENTRY_COUNTS, payload)
+        good = '{"id": 424242, "version": 9, "resonance_count": 1}'
+        await conn.execute("SELECT pg_notify($1, $2)", ENTRY_COUNTS, good)
+        async with asyncio.timeout(5):
+            delivered = await mailbox.get()
+    assert delivered == {"id": 424242, "version": 9, "resonance_count": 1}
+
+
 async def wait_for_version(probe: Mailbox, version: int) -> None:
     """Until the broker has dispatched the change of `version` (to every mailbox)."""
     async with asyncio.timeout(5):

@@ -47,7 +47,7 @@ async def raw_events(ws: Any, count: int) -> list[str]:
     return texts
 
 
-async def test_subscribers_of_one_change_get_the_encoders_text_with_their_own_ids(
+async def test_subscribers_of_one_change_get_the_text_the_encoder_makes_of_the_message(
     server: ServerProcess, conn: asyncpg.Connection
 ) -> None:
     author, fan = await make_user(conn), await make_user(conn)

@@ -41,6 +41,11 @@ def _marker(url: str) -> str | None:
     return None if row is None else row[0]
 
 
+def made(url: str) -> bool:
+    """Whether the bench database at `url` exists and its generation finished (its marker)."""
+    return _marker(url) is not None
+
+
 def ensure(url: str, size: str) -> tuple[dict[str, int], float | None]:
     """The row counts of the bench database, (re)generating it when stale; and how long the
     generation took (None when reused)."""

@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from bench import data, scenarios
+from bench.dataset import SIZES
 from bench.server import BENCH_JWT_SECRET
 from server.settings import DEFAULT_DATABASE_URL, load_settings
 from server.token import mint
@@ -73,13 +74,15 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", choices=["list", "feed", "entry"])
     parser.add_argument("requests", nargs="?", type=int, default=500)
-    parser.add_argument("--size", default="default")
+    parser.add_argument("--size", choices=sorted(SIZES), default="default")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
 
     url = data.bench_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL), args.size)
+    if not data.made(url):
+        raise SystemExit(f"no {args.size} bench data: make bench-data SIZE={args.size} first")
     os.environ.update(
         DATABASE_URL=url,
         JWT_SECRET=BENCH_JWT_SECRET,
@@ -87,7 +90,6 @@ async def main() -> None:
         MAX_COST_PER_MINUTE="0",
         TRENDING_REFRESH_SECONDS="3600",
     )
-    from bench.dataset import SIZES
     from server import gc_tuning
     from server.app import create_app
 

@@ -1,6 +1,6 @@
-"""The schema's class: how a query or mutation runs (a document seen before and valid the
-short way, schema/prepared_execution.py; any other through Strawberry), and its errors
-coded and logged the one way schema/errors.py decides."""
+"""The schema's class: how an operation runs (a document seen before and valid the short
+way, schema/prepared_execution.py, a subscription's stream too; any other through
+Strawberry), and its errors coded and logged the one way schema/errors.py decides."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from schema.errors import log_errors, nothing_for_want_of_the_database, with_cod
 from schema.prepared_execution import execute_prepared, stream_prepared
 
 if TYPE_CHECKING:
+    from schema.document_cache import Prepared
     from schema.limits import Limits
 
 
@@ -41,9 +42,8 @@ class ResonanceSchema(Schema):
         any other through Strawberry. Every error of a query or mutation gets its code here,
         those raised by an extension's hook (a cached parse failing, say) included."""
         result: ExecutionResult | None = None
-        limits = self.limits
-        prepared = limits.cache.get(query) if limits is not None and query else None
-        if prepared is not None and prepared.errors == [] and not operation_extensions:
+        prepared = self._prepared(query, operation_extensions)
+        if prepared is not None:
             result = await execute_prepared(
                 self,
                 prepared,
@@ -51,9 +51,7 @@ class ResonanceSchema(Schema):
                 context_value,
                 root_value,
                 operation_name,
-                DEFAULT_ALLOWED_OPERATION_TYPES
-                if allowed_operation_types is None
-                else allowed_operation_types,
+                _allowed(allowed_operation_types),
             )
         if result is None:
             result = await super().execute(
@@ -86,20 +84,10 @@ class ResonanceSchema(Schema):
         extension's `on_stream_result` did it, at the cost of wrapping its hook anew for every
         event of every subscriber.) A subscription of a document seen before and valid streams
         the short way (schema/prepared_execution.py)."""
-        limits = self.limits
-        prepared = limits.cache.get(query) if limits is not None and query else None
-        if prepared is not None and prepared.errors == [] and not operation_extensions:
-            allowed = (
-                DEFAULT_ALLOWED_OPERATION_TYPES
-                if allowed_operation_types is None
-                else allowed_operation_types
-            )
-            streamed = (
-                stream_prepared(
-                    self, prepared, variable_values, context_value, root_value, operation_name
-                )
-                if OperationType.SUBSCRIPTION in allowed
-                else None
+        prepared = self._prepared(query, operation_extensions)
+        if prepared is not None and OperationType.SUBSCRIPTION in _allowed(allowed_operation_types):
+            streamed = stream_prepared(
+                self, prepared, variable_values, context_value, root_value, operation_name
             )
             if streamed is not None:
                 return streamed
@@ -118,6 +106,21 @@ class ResonanceSchema(Schema):
         self, errors: list[GraphQLError], execution_context: StrawberryContext | None = None
     ) -> None:
         log_errors(errors)
+
+    def _prepared(
+        self, query: str | None, operation_extensions: dict[str, Any] | None
+    ) -> Prepared | None:
+        """The document parsed and validated before, when it is valid and may run the short
+        way (schema/prepared_execution.py)."""
+        limits = self.limits
+        prepared = limits.cache.get(query) if limits is not None and query else None
+        if prepared is None or prepared.errors != [] or operation_extensions:
+            return None
+        return prepared
+
+
+def _allowed(given: Iterable[OperationType] | None) -> Iterable[OperationType]:
+    return DEFAULT_ALLOWED_OPERATION_TYPES if given is None else given
 
 
 async def _coded(results: StreamResult) -> StreamResult:

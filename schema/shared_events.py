@@ -63,23 +63,19 @@ class SharedEvents(StrawberryGraphQLCoreExecutionContext):
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         event = self.root_value
-        if not isinstance(event, SharedEvent):  # every query and mutation: nothing to share
-            return super().execute_operation(serially)
-        key = self._sharing_key()
-        if key is None:
-            return super().execute_operation(serially)
-        results = event.shared_results()
-        shared = results.get(key)
-        if shared is not None and shared[0] is self.operation:
-            return shared[1]
+        shared = self.shared_result(event)
+        if shared is not None:
+            return shared
         result = super().execute_operation(serially)
-        if isinstance(result, ExecutionResult) and not result.errors:
-            results[key] = (self.operation, result)
+        if isinstance(event, SharedEvent):  # every query and mutation: nothing to share
+            key = self._sharing_key()
+            if key is not None and isinstance(result, ExecutionResult) and not result.errors:
+                event.shared_results()[key] = (self.operation, result)
         return result
 
     def shared_result(self, event: Any) -> ExecutionResult | None:
-        """The result a subscriber of the same operation left on `event`, looked up before
-        an executor is made for this subscriber's event (schema/prepared_execution.py)."""
+        """The result a subscriber of the same operation left on `event`: looked up here, and
+        before an executor is made for a subscriber's event (schema/prepared_execution.py)."""
         if not isinstance(event, SharedEvent):
             return None
         key = self._sharing_key()

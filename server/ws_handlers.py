@@ -127,11 +127,16 @@ class DataPayloads:
 
     def encoded(self, data: object, encode: Callable[[object], str | bytes]) -> str:
         if data is not self.data or not self.text:
-            text = encode({"data": data})
-            if not isinstance(text, str):  # pragma: no cover - our view encodes text
-                raise TypeError("the view must encode JSON as text")
-            self.data, self.text = data, text  # the data held, so its identity stays its own
+            # The data held, so its identity stays its own.
+            self.data, self.text = data, _as_text(encode({"data": data}))
         return self.text
+
+
+def _as_text(encoded: str | bytes) -> str:
+    """What the view encoded, which a `next` message is made of by joining text."""
+    if not isinstance(encoded, str):  # pragma: no cover - our view encodes text
+        raise TypeError("the view must encode JSON as text")
+    return encoded
 
 
 DATA_PAYLOADS = DataPayloads()
@@ -247,10 +252,7 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
         first = True
         websocket = cast(MessageReader, self.websocket)
         encode = self.view.encode_json
-        head = encode({"id": operation.id})
-        if not isinstance(head, str):  # pragma: no cover - our view encodes text
-            raise TypeError("the view must encode JSON as text")
-        head = head[:-1] + ',"type":"next","payload":'
+        head = _as_text(encode({"id": operation.id}))[:-1] + ',"type":"next","payload":'
         async for result in result_source:
             if first and isinstance(result, PreExecutionError):
                 await self._handle_pre_execution_error(operation, result)
@@ -267,10 +269,10 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
                     payload["errors"] = [error.formatted for error in result.errors]
                 if result.extensions:
                     payload["extensions"] = result.extensions
-                await websocket.send_json({"id": operation.id, "type": "next", "payload": payload})
+                payload_json = _as_text(encode(payload))
             else:
                 payload_json = DATA_PAYLOADS.encoded(result.data, encode)
-                await websocket.send_encoded(f"{head}{payload_json}}}")
+            await websocket.send_encoded(f"{head}{payload_json}}}")
 
     async def shutdown(self) -> None:
         self._stop_watching()

@@ -69,3 +69,18 @@ async def test_subscribers_of_one_change_get_the_text_the_encoder_makes_of_the_m
     changed = json.loads(changes[0][0])["payload"]["data"]
     assert changed["entryCounts"]["counts"]["resonanceCount"] == 1
     assert len({text for (text,) in changes}) == 1
+
+
+async def test_a_next_message_with_errors_is_the_text_the_encoder_makes_of_it(
+    server: ServerProcess,
+) -> None:
+    unknown_entry = "RW50cnk6OTk5OTk5OQ=="  # Entry:9999999
+    subscriber = await start(server.ws_url, ENTRY_COUNTS, {"id": unknown_entry})
+    try:
+        (text,) = await raw_events(subscriber.ws, 1)
+    finally:
+        await subscriber.ws.close()
+    message = json.loads(text)
+    assert message["type"] == "next"
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert text == orjson.dumps(message).decode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -98,35 +98,100 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class _Pool(asyncpg.Pool):  # type: ignore[misc]
-    """asyncpg's pool, but a statement that finds its connection already ended by the server
-    (db.errors.stale_connection: it never ran) runs again on a new connection.
+    """asyncpg's pool, with two differences for the four statement methods the request path
+    uses (execute, fetch, fetchrow, fetchval):
 
-    The server ending one idle session (a shutdown or restart) usually ends them all, so
-    every open connection is replaced rather than tried in turn.
+    - A statement takes an idle connection and puts it back itself (`_take_idle`,
+      `_may_put_back`). asyncpg's `Pool.fetch` wraps each statement in an acquire context, a
+      queue get, a connection proxy and a shielded release coroutine: about 80 us of CPU, as
+      much as the statement's own round trip (`SELECT 1`: 190 us through the pool, 110 us
+      taken this way). Whatever is out of the ordinary goes asyncpg's way: no connection
+      idle (the statement then waits in the pool's queue), a connection of an older
+      generation, closed, at its query limit, cancelling or in a transaction.
+    - A statement that finds its connection already ended by the server
+      (db.errors.stale_connection: it never ran) runs again on a new connection. The server
+      ending one idle session (a shutdown or restart) usually ends them all, so every open
+      connection is replaced rather than tried in turn.
     """
 
     async def execute(self, query: str, *args: Any, **kwargs: Any) -> str:
-        return await self._on_a_live_connection(super().execute, query, *args, **kwargs)
+        return await self._on_a_live_connection("execute", query, args, kwargs)  # type: ignore[no-any-return]
 
     async def fetch(self, query: str, *args: Any, **kwargs: Any) -> list[Any]:
-        return await self._on_a_live_connection(super().fetch, query, *args, **kwargs)
+        return await self._on_a_live_connection("fetch", query, args, kwargs)  # type: ignore[no-any-return]
 
     async def fetchrow(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        return await self._on_a_live_connection(super().fetchrow, query, *args, **kwargs)
+        return await self._on_a_live_connection("fetchrow", query, args, kwargs)
 
     async def fetchval(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        return await self._on_a_live_connection(super().fetchval, query, *args, **kwargs)
+        return await self._on_a_live_connection("fetchval", query, args, kwargs)
 
     async def _on_a_live_connection(
-        self, run: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
-    ) -> T:
+        self, method: str, query: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         try:
-            return await run(*args, **kwargs)
+            return await self._statement(method, query, args, kwargs)
         except asyncpg.InternalClientError as error:
             if not stale_connection(error):
                 raise
         await self.expire_connections()
-        return await run(*args, **kwargs)
+        return await self._statement(method, query, args, kwargs)
+
+    async def _statement(
+        self, method: str, query: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        holder = self._take_idle()
+        if holder is None:
+            async with self.acquire() as connection:
+                return await getattr(connection, method)(query, *args, **kwargs)
+        in_use = holder._in_use
+        try:
+            return await getattr(holder._con, method)(query, *args, **kwargs)
+        finally:
+            # A connection that closed meanwhile was handed back by its close.
+            if holder._in_use is in_use:
+                if self._may_put_back(holder):
+                    holder._release()
+                    holder._setup_inactive_callback()
+                else:
+                    await asyncio.shield(holder.release(None))
+
+    def _take_idle(self) -> Any:
+        """An idle holder with an open connection of this generation, marked in use as
+        asyncpg's acquire marks it; None when asyncpg's acquire must run."""
+        if self._closing or self._closed or not self._initialized or self._setup is not None:
+            return None
+        idle = self._queue._queue  # as the queue's get would take one: first come, first served
+        generation = self._generation
+        for index in range(len(idle) - 1, -1, -1):  # the most recently used first, as asyncpg
+            holder = idle[index]
+            connection = holder._con
+            if (
+                connection is not None
+                and holder._generation == generation
+                and not connection.is_closed()
+            ):
+                del idle[index]
+                holder._maybe_cancel_inactive_callback()
+                holder._timeout = None
+                holder._in_use = self._loop.create_future()
+                return holder
+        return None
+
+    def _may_put_back(self, holder: Any) -> bool:
+        """What asyncpg's release would find nothing to do about: the connection open, under
+        its query limit, of this generation, not cancelling a statement, in no transaction."""
+        connection = holder._con
+        if connection is None or connection.is_closed():
+            return False
+        protocol = connection._protocol
+        return bool(
+            protocol.queries_count < holder._max_queries
+            and holder._generation == self._generation
+            and not protocol._is_cancelling()
+            and not connection.is_in_transaction()
+            and connection._top_xact is None
+        )
 
 
 class _OutageInALine(logging.Filter):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from typing import Any
 from uuid import UUID
@@ -95,7 +94,6 @@ async def capture(
     context = Context(db=pool, viewer=None if viewer is None else Viewer(viewer))
     with capturing_statements() as statements:
         result = await schema.execute(query, variable_values=variables, context_value=context)
-        await asyncio.sleep(0)  # let the query logger's callbacks run
     if result.errors:
         raise RuntimeError(f"{query[:40]}...: {result.errors}")
     return [statements[:1], statements[1:]] if len(statements) > 1 else [statements], result.data
@@ -151,15 +149,13 @@ async def write_floor(
     """The same inserts and deletes as plain SQL: captured from db/unchecked.py, which
     writes the rows with no checks and no re-read, then undone."""
     plans = []
-    async with pool.acquire() as conn:
-        for worker in range(writers):
-            entries = [showcase_entry(size)] if hot else spread_entries(size, worker)
-            requests: list[list[Stage]] = []
-            for entry in entries:
-                for op in (unchecked.insert_resonance, unchecked.delete_resonance):
-                    with capturing_statements() as statements:
-                        await op(conn, user_id=user_id(worker + 1), entry_id=entry)
-                        await asyncio.sleep(0)
-                    requests.append([statements])
-            plans.append(requests)
+    for worker in range(writers):
+        entries = [showcase_entry(size)] if hot else spread_entries(size, worker)
+        requests: list[list[Stage]] = []
+        for entry in entries:
+            for op in (unchecked.insert_resonance, unchecked.delete_resonance):
+                with capturing_statements() as statements:
+                    await op(pool, user_id=user_id(worker + 1), entry_id=entry)
+                requests.append([statements])
+        plans.append(requests)
     return plans

@@ -18,9 +18,11 @@ from uuid import UUID
 
 import asyncpg
 
+from db.executor import Executor
+
 
 async def insert_user(
-    conn: asyncpg.Connection,
+    conn: Executor,
     *,
     user_id: UUID,
     username: str,
@@ -49,7 +51,7 @@ async def insert_user(
     return row
 
 
-async def delete_user(conn: asyncpg.Connection, user_id: UUID) -> bool:
+async def delete_user(conn: Executor, user_id: UUID) -> bool:
     """Delete a user and, by cascade, all the user made and did, through delete_user() (0009),
     which locks the user and its follow neighbours in id order first, so a follow or unfollow
     running meanwhile waits instead of deadlocking."""
@@ -58,7 +60,7 @@ async def delete_user(conn: asyncpg.Connection, user_id: UUID) -> bool:
 
 
 async def insert_entry(
-    conn: asyncpg.Connection,
+    conn: Executor,
     *,
     user_id: UUID,
     content: str,
@@ -91,13 +93,13 @@ async def insert_entry(
     return row
 
 
-async def delete_entry_row(conn: asyncpg.Connection, entry_id: int) -> bool:
+async def delete_entry_row(conn: Executor, entry_id: int) -> bool:
     """Delete an entry and its interactions; its branches stay, as roots."""
     status: str = await conn.execute("DELETE FROM stream_entries WHERE id = $1", entry_id)
     return status == "DELETE 1"
 
 
-async def insert_resonance(conn: asyncpg.Connection, *, user_id: UUID, entry_id: int) -> bool:
+async def insert_resonance(conn: Executor, *, user_id: UUID, entry_id: int) -> bool:
     status: str = await conn.execute(
         "INSERT INTO user_resonances (user_id, entry_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         user_id,
@@ -106,14 +108,14 @@ async def insert_resonance(conn: asyncpg.Connection, *, user_id: UUID, entry_id:
     return status == "INSERT 0 1"
 
 
-async def delete_resonance(conn: asyncpg.Connection, *, user_id: UUID, entry_id: int) -> bool:
+async def delete_resonance(conn: Executor, *, user_id: UUID, entry_id: int) -> bool:
     status: str = await conn.execute(
         "DELETE FROM user_resonances WHERE user_id = $1 AND entry_id = $2", user_id, entry_id
     )
     return status == "DELETE 1"
 
 
-async def insert_amplification(conn: asyncpg.Connection, *, user_id: UUID, entry_id: int) -> bool:
+async def insert_amplification(conn: Executor, *, user_id: UUID, entry_id: int) -> bool:
     status: str = await conn.execute(
         "INSERT INTO user_amplifications (user_id, entry_id) VALUES ($1, $2)"
         " ON CONFLICT DO NOTHING",
@@ -123,20 +125,20 @@ async def insert_amplification(conn: asyncpg.Connection, *, user_id: UUID, entry
     return status == "INSERT 0 1"
 
 
-async def delete_amplification(conn: asyncpg.Connection, *, user_id: UUID, entry_id: int) -> bool:
+async def delete_amplification(conn: Executor, *, user_id: UUID, entry_id: int) -> bool:
     status: str = await conn.execute(
         "DELETE FROM user_amplifications WHERE user_id = $1 AND entry_id = $2", user_id, entry_id
     )
     return status == "DELETE 1"
 
 
-async def record_share(conn: asyncpg.Connection, *, entry_id: int) -> int:
+async def record_share(conn: Executor, *, entry_id: int) -> int:
     """Count one share (record_share, 0002); returns the new share count."""
     count: int = await conn.fetchval("SELECT share_count FROM record_share($1)", entry_id)
     return count
 
 
-async def insert_follow(conn: asyncpg.Connection, *, follower_id: UUID, followed_id: UUID) -> bool:
+async def insert_follow(conn: Executor, *, follower_id: UUID, followed_id: UUID) -> bool:
     status: str = await conn.execute(
         "INSERT INTO user_follows (follower_id, followed_id) VALUES ($1, $2)"
         " ON CONFLICT DO NOTHING",
@@ -146,7 +148,7 @@ async def insert_follow(conn: asyncpg.Connection, *, follower_id: UUID, followed
     return status == "INSERT 0 1"
 
 
-async def delete_follow(conn: asyncpg.Connection, *, follower_id: UUID, followed_id: UUID) -> bool:
+async def delete_follow(conn: Executor, *, follower_id: UUID, followed_id: UUID) -> bool:
     status: str = await conn.execute(
         "DELETE FROM user_follows WHERE follower_id = $1 AND followed_id = $2",
         follower_id,

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from db.pool import close_pool, create_pool
+from db.pool import capturing_statements, close_pool, counting_statements, create_pool
 
 
 @pytest.fixture
@@ -83,3 +83,14 @@ async def test_closing_waits_for_a_running_statement(database_url: str) -> None:
     await asyncio.sleep(0.05)
     await close_pool(pool, within=5)
     assert running.done() and running.result() == 4
+
+
+async def test_each_statement_is_counted_and_captured_once_with_its_arguments(
+    small_pool: asyncpg.Pool,
+) -> None:
+    with counting_statements() as counted, capturing_statements() as captured:
+        await small_pool.fetchval("SELECT $1::int", 5)
+        await asyncio.gather(*(small_pool.fetchrow("SELECT $1::int", n) for n in range(3)))
+    assert counted == [4]
+    assert captured[0] == ("SELECT $1::int", (5,))
+    assert sorted(args for _, args in captured[1:]) == [(0,), (1,), (2,)]

@@ -34,6 +34,7 @@ from graphql.execution.executor import Executor, invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from schema.execution_plan import (
     ABSTRACT,
@@ -334,6 +335,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         plan = item.object_plan
         run = plan.run if plan is not None else None
         is_type_of = plan.is_type_of if plan is not None else None
+        origin = plan.origin if plan is not None else None
         is_awaitable = self.is_awaitable
         completed: list[Any] = []
         awaitable_indices: list[int] = []
@@ -348,12 +350,21 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                     if (
                         run is not None
                         and value is not None
-                        and (is_type_of is None or is_type_of(value, info))
+                        and (
+                            is_type_of is None
+                            or (
+                                type(value) is origin
+                                and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None
+                            )
+                            or is_type_of(value, info)
+                        )
                     ):
                         done = run(self, value, item_path)
+                        awaitable = type(done) is not dict  # its dict, or an awaitable
                     else:
                         done = self._complete(field, item, info, item_path, value)
-                    if is_awaitable(done):
+                        awaitable = is_awaitable(done)
+                    if awaitable:
                         completed.append(self._await_completed(field, item, item_path, done))
                         awaitable_indices.append(index)
                     else:

@@ -168,7 +168,7 @@ class FieldPlan:
 class ObjectPlan:
     """The fields to execute on a value of one object type."""
 
-    __slots__ = ("fields", "is_type_of", "name", "run", "type")
+    __slots__ = ("fields", "is_type_of", "name", "origin", "run", "type")
 
     def __init__(self, object_type: GraphQLObjectType) -> None:
         self.type = object_type
@@ -176,6 +176,9 @@ class ObjectPlan:
         self.fields: list[FieldPlan] = []
         # Strawberry's check that a value is of this type (it takes no info); None: none.
         self.is_type_of: Callable[[Any, Any], Any] | None = None
+        # The Strawberry class of the type: an instance of it, not cast to another type,
+        # passes that check, which need not be called (schema/plan_code.py).
+        self.origin: type | None = None
         # The fields executed on a source: schema/plan_code.py compiles it.
         self.run: ObjectCode | None = None
 
@@ -232,6 +235,9 @@ class _Compiler:
             if not _is_strawberrys(is_type_of):
                 raise Unsupported("an is_type_of that may need info or be awaitable")
             plan.is_type_of = is_type_of
+            definition = (object_type.extensions or {}).get("strawberry-definition")
+            origin = getattr(definition, "origin", None)
+            plan.origin = origin if isinstance(origin, type) else None
         for key, details in grouped.items():
             field_def = self.schema.get_field(object_type, details[0].node.name.value)
             if field_def is None:

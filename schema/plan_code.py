@@ -31,6 +31,7 @@ from graphql import Undefined
 from graphql.pyutils import Path
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int, serialize_string
 from strawberry.schema.types.base_scalars import isoformat
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 if TYPE_CHECKING:
     from schema.execution_plan import Completion, ObjectPlan
@@ -173,7 +174,17 @@ def _object_field_lines(
     check = "v is None"
     if plan.is_type_of is not None:
         names[f"IS{index}"] = plan.is_type_of
-        check += f" or not IS{index}(v, None)"
+        if plan.origin is not None:
+            # An instance of the type's own class, not cast to another: what Strawberry's
+            # check answers True for first thing, with no call.
+            names[f"O{index}"] = plan.origin
+            names["CAST"] = TYPE_CAST_ATTRIBUTE
+            check += (
+                f" or ((type(v) is not O{index} or getattr(v, CAST, None) is not None)"
+                f" and not IS{index}(v, None))"
+            )
+        else:
+            check += f" or not IS{index}(v, None)"
     if attribute is None:  # the event
         read = ["        v = source", f"        if {check}:", "            v = UNREAD"]
     else:
@@ -183,6 +194,7 @@ def _object_field_lines(
         *read,
         "        if v is UNREAD:",
         f"            v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
+        *_pending_lines(key, "            "),
         "        else:",
         f"            p = Path(path, {key}, {type_name})",
         "            try:",
@@ -191,10 +203,12 @@ def _object_field_lines(
         f"                ex.handle_field_error(error, F{index}.return_type, F{index}.details, p)",
         "                v = None",
         "            else:",
-        "                if is_awaitable(v):",
+        "                if type(v) is not dict:  # a plan's code returns its dict or an awaitable",
         f"                    v = ex._await_completed(F{index}, C{index}, p, v)",
+        "                    if pending is None:",
+        "                        pending = []",
+        f"                    pending.append({key})",
         f"        results[{key}] = v",
-        *_pending_lines(key, "        "),
     ]
 
 

@@ -96,6 +96,7 @@ OBJECTS_IN_ATTRIBUTES = [
     f"{{ items(ns: [1, 4, 8]) {{ id strictPal {PALS} }} }}",
     f"{{ item(n: 4) {{ id strictPal {PALS} }} }}",
     "{ items(ns: [5, 6, 10]) { id rockPal { id } } }",
+    "{ items(ns: [1, 2]) { id castPal { id name } pals { id } } }",
     f"{{ items(ns: [1, 2, 3]) {{ id brokenPal {PALS} }} }}",
     "{ asyncItem(n: 8) { strictPal { id } childNn { strictPal { later } } } }",
     f"{{ items(ns: [1, 2]) {{ id pals {PALS} }} }}",

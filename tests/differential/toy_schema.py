@@ -194,6 +194,8 @@ class Item(Node):
     maybe_pal: Pal | None
     strict_pal: Pal
     rock_pal: Pal | None
+    # A Pal cast to another type (strawberry.cast): Strawberry's check refuses it as a Pal.
+    cast_pal: Pal | None
     broken_pal: Pal | None
     pals: list[Pal | None]
     strict_pals: list[Pal] | None
@@ -206,8 +208,17 @@ class Item(Node):
         self.maybe_pal = None if n % 3 == 0 else _pal(n + 1)
         self.strict_pal = None if n % 4 == 0 else _pal(n + 2)  # type: ignore[assignment]
         self.rock_pal = Rock(weight=n) if n % 5 == 0 else _pal(n + 3)  # type: ignore[assignment]
-        # Lists of them: a null, a Rock, pals that fail inside (sturdy) among good ones.
-        self.pals = [_pal(n), None, _pal(n + 1), Rock(weight=n), _pal(n + 3)]  # type: ignore[list-item]
+        self.cast_pal = strawberry.cast(Cat, _pal(n + 5)) if n % 2 else _pal(n + 5)
+        # Lists of them: a null, a Rock, a cast pal, pals that fail inside (sturdy) among good
+        # ones.
+        self.pals = [
+            _pal(n),
+            None,
+            _pal(n + 1),
+            Rock(weight=n),  # type: ignore[list-item]
+            strawberry.cast(Cat, _pal(n + 2)),
+            _pal(n + 3),
+        ]
         self.strict_pals = [_pal(n + i) for i in range(n % 3 + 1)]
 
     def __getattr__(self, name: str) -> Any:

@@ -10,7 +10,7 @@ SEED   ?= 1
 # (tiny, small or default).
 SIZE   ?=
 
-.PHONY: setup run test lint migrate reconcile schema token seed bench bench-ab bench-data profile clean
+.PHONY: setup run test lint migrate reconcile schema token seed bench bench-ab bench-data profile instructions clean
 
 # GraphiQL's scripts from npm (server/assets.py): quick when present, and never fatal.
 setup: $(STAMP)
@@ -57,6 +57,11 @@ bench-ab: setup
 # costs, and with ARGS=--profile where it goes. SCENARIO is list, feed or entry.
 profile: setup
 	$(PY) -m bench.profile $(or $(SCENARIO),feed) $(ARGS)
+
+# Instructions per request of one read scenario, counted by valgrind (bench/instructions.py):
+# a step too small for the load runs' noise. ARGS="--before <checkout>" compares two.
+instructions: setup
+	$(PY) -m bench.instructions $(or $(SCENARIO),list) $(ARGS)
 
 bench-data: setup
 	$(PY) -m bench --size $(or $(SIZE),default) --data-only

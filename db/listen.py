@@ -6,10 +6,12 @@ when released) receives them, in commit order, and hands each to the mailboxes r
 for that (channel, id): no database work per subscriber, however many there are.
 
 A mailbox keeps only the newest change, so a slow subscriber costs one payload, never a
-queue. A `recheck` notification (a row deleted, an entry's privacy changed, its author
-unfollowed) asks the row's mailboxes for a fresh snapshot instead. When the connection is
-lost, notifications in the gap are gone for good: the broker reconnects with backoff and
-then asks every mailbox for a fresh snapshot.
+queue. A subscriber waiting with nothing in flight may take a change at once instead
+(`Express`): its transport writes the message in the broker's turn, with no task woken. A
+`recheck` notification (a row deleted, an entry's privacy changed, its author unfollowed)
+asks the row's mailboxes for a fresh snapshot instead. When the connection is lost,
+notifications in the gap are gone for good: the broker reconnects with backoff and then asks
+every mailbox for a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import contextlib
 import logging
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -46,24 +49,86 @@ class Change(dict[str, Any]):
         self.derived: dict[object, Any] = {}
 
 
+class Express:
+    """How the one operation a transport runs takes a change at once: what the change becomes
+    for the operation's resolver (`event`), what the operation answers for that event
+    (`result`, None when it cannot answer at once), and the message written for it (`write`,
+    False when it cannot be written at once). Each is filled in by the layer that knows it
+    (schema/subscriptions.py, schema/prepared_execution.py, server/ws_handlers.py); with any
+    missing, nothing is taken at once.
+
+    For a thousand subscribers of one entry, a change was a thousand tasks woken, each
+    resuming the subscription's generators to reach the one result they share; taken at
+    once it is the shared result's message written to a thousand sockets in one turn."""
+
+    __slots__ = ("event", "result", "write")
+
+    def __init__(self) -> None:
+        self.event: Callable[[Change], Any] | None = None
+        self.result: Callable[[Any], Any] | None = None
+        self.write: Callable[[Any], bool] | None = None
+
+    def take(self, change: Change) -> bool:
+        """True when the change's message was written."""
+        event, result, write = self.event, self.result, self.write
+        if event is None or result is None or write is None:
+            return False
+        answer = result(event(change))
+        return answer is not None and write(answer)
+
+
+# The Express of the operation a transport runs in this task: the mailbox its subscription
+# opens takes changes by it (set by server/ws_handlers.py for the operation's task).
+EXPRESS: ContextVar[Express | None] = ContextVar("express", default=None)
+
+
 class Mailbox:
     """What one subscription is owed: the newest change, or a fresh snapshot. One reader
     (its subscription) waits on it, so a future of its own wakes it, where an asyncio.Event
     would keep a list of waiters for each wait: the broker wakes a mailbox per subscriber of
-    a row for every change."""
+    a row for every change.
 
-    __slots__ = ("_latest", "_snapshot_needed", "_waiter")
+    The reader keeps `version`, the newest it has handed on, for the rule that counts never
+    go back in time; a change taken at once (`express`) moves it too."""
 
-    def __init__(self) -> None:
+    __slots__ = ("_latest", "_snapshot_needed", "_waiter", "express", "version")
+
+    def __init__(self, express: Express | None = None) -> None:
         self._latest: Counts | None = None
         self._snapshot_needed = False
         self._waiter: asyncio.Future[None] | None = None
+        self.express = express
+        self.version = -1
 
-    def put(self, change: Counts) -> None:
-        """Keep `change` unless an equal or newer version is already waiting."""
-        if self._latest is None or change["version"] > self._latest["version"]:
-            self._latest = change
-            self._wake()
+    def put(self, change: Counts) -> bool:
+        """Keep `change` unless an equal or newer version is already waiting; True when it
+        was taken at once instead: its reader waited with nothing else owed (so every earlier
+        message of its subscription was written), and its express wrote the message."""
+        latest = self._latest
+        if latest is not None and change["version"] <= latest["version"]:
+            return False
+        express = self.express
+        if (
+            express is not None
+            and latest is None
+            and not self._snapshot_needed
+            and isinstance(change, Change)
+            and self._waiter is not None
+            and not self._waiter.done()
+        ):
+            if change["version"] <= self.version:  # nothing new for this subscriber
+                return False
+            try:
+                taken = express.take(change)
+            except Exception:  # a bug of ours: the reader's own way still delivers it
+                logger.exception("a change could not be taken at once")
+                taken = False
+            if taken:
+                self.version = change["version"]
+                return True
+        self._latest = change
+        self._wake()
+        return False
 
     def need_snapshot(self) -> None:
         # A snapshot taken after this call sees every change already waiting.
@@ -117,6 +182,8 @@ class CountsBroker:
         self._lost = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
         self.reconnects = 0
+        # Changes handed to a subscriber at once (Mailbox.put), not through its mailbox.
+        self.expressed = 0
 
     async def start(self) -> None:
         """Connect and LISTEN (raising if the database is unreachable), then keep it so."""
@@ -139,8 +206,9 @@ class CountsBroker:
 
     @contextlib.contextmanager
     def subscribe(self, channel: str, key: str) -> Iterator[Mailbox]:
-        """A mailbox for the changes of one row, registered while inside the block."""
-        mailbox = Mailbox()
+        """A mailbox for the changes of one row, registered while inside the block; it takes
+        changes at once by the EXPRESS of the operation that opens it, if any."""
+        mailbox = Mailbox(EXPRESS.get())
         registry_key = (channel, key)
         mailboxes = self._registry.setdefault(registry_key, set())
         mailboxes.add(mailbox)
@@ -172,8 +240,10 @@ class CountsBroker:
             for mailbox in mailboxes:
                 mailbox.need_snapshot()
             return
+        taken = 0
         for mailbox in mailboxes:
-            mailbox.put(change)
+            taken += mailbox.put(change)
+        self.expressed += taken
 
     async def _connect(self) -> None:
         lost = asyncio.Event()

@@ -61,8 +61,11 @@ async def _follow(
         current = await snapshot()
         if current is None:
             raise NotFound(missing)
+        mailbox.version = current["version"]
         yield current
         while True:
+            # A change may have reached the subscriber at once meanwhile (db.listen.Express),
+            # moving the mailbox's version: the version kept is the mailbox's.
             change = await mailbox.get()
             if change is None:
                 # The row was deleted, its privacy changed or its author unfollowed, or the
@@ -71,6 +74,6 @@ async def _follow(
                 change = await snapshot()
                 if change is None:
                     raise NotFound(missing)
-            if change["version"] > current["version"]:
-                current = change
-                yield current
+            if change["version"] > mailbox.version:
+                mailbox.version = change["version"]
+                yield change

@@ -22,6 +22,7 @@ and that was a third of the server's CPU per event.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from graphql import ExecutionResult as CoreResult
@@ -33,6 +34,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from db.listen import EXPRESS
 from schema.deadline import within
 from schema.document_cache import Prepared
 from schema.errors import with_code
@@ -174,6 +176,9 @@ async def _subscription(
     if isinstance(source, CoreResult):  # the subscription's resolver raised, say
         yield _refused(schema, source.errors or [])
         return
+    express = EXPRESS.get()
+    if express is not None:
+        express.result = partial(_result_at_once, executor)
     async with core_aclosing(source) as payloads:
         try:
             async for payload in payloads:
@@ -200,6 +205,19 @@ def _event_result(executor: Executor[Any], payload: Any) -> Any:
         if shared is not None:
             return shared
     return executor.build_per_event_executor(payload).execute_operation(False)
+
+
+def _result_at_once(executor: Executor[Any], event: Any) -> CoreResult | None:
+    """The event's result, when it is one of data alone had at once (a shared one, or a plan
+    run with nothing to await), for its message to be written in the broker's turn
+    (db.listen.Express); None: the subscription's own loop answers it, errors and all."""
+    result = _event_result(executor, event)
+    if not isinstance(result, CoreResult):
+        close = getattr(result, "close", None)
+        if close is not None:  # a coroutine never to be awaited
+            close()
+        return None
+    return None if result.errors else result
 
 
 def _refused(schema: ResonanceSchema, errors: list[GraphQLError]) -> PreExecutionError:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
+from functools import partial
 from typing import Annotated, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from db.counts import Counts
+from db.listen import EXPRESS
 from resolvers import subscriptions
 from resolvers.ids import encode_id
 from schema.common import Info, InteractionCounts, built
@@ -28,6 +30,9 @@ async def _events(
     exception raised here ends the stream, so it is coded here, an unexpected one masked (and
     logged by the schema, which sees the original error).
     """
+    express = EXPRESS.get()
+    if express is not None:  # the change a subscriber takes at once becomes its event here too
+        express.event = partial(event_of, make=make)
     try:
         async with aclosing(stream()) as counts:
             async for each in counts:

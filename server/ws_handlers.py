@@ -42,11 +42,13 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 )
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from db.listen import EXPRESS, Express
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from schema.errors import escaped, formatted
 from server import ws_messages
 from server.websocket import SocketContext
+from server.ws_protocol import WRITE_TEXT_NOW
 
 logger = logging.getLogger("resonance.websocket")
 
@@ -140,6 +142,30 @@ def _as_text(encoded: str | bytes) -> str:
 
 
 DATA_PAYLOADS = DataPayloads()
+
+
+def _writer_at_once(
+    websocket: MessageReader,
+    operation: transport.Operation[Context, None],
+    head: str,
+    encode: Callable[[object], str | bytes],
+) -> Callable[[Any], bool] | None:
+    """How a result of data alone is written as the operation's `next` message in the
+    broker's turn (db.listen.Express): exactly the text `_send_each` would send, written at
+    once by the server's protocol (server/ws_protocol.py); None when the server offers no
+    such write."""
+    offered = websocket.ws.scope.get("extensions", {}).get(WRITE_TEXT_NOW)
+    if not offered:
+        return None
+    write_text_now: Callable[[str], bool] = offered["write"]
+    ws = websocket.ws
+
+    def write(result: Any) -> bool:
+        if operation.completed or ws.application_state != WebSocketState.CONNECTED:
+            return False
+        return write_text_now(f"{head}{DATA_PAYLOADS.encoded(result.data, encode)}}}")
+
+    return write
 
 
 class _ConnectionRules:
@@ -248,11 +274,29 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
     ) -> None:
         """Strawberry's `_send_result_stream`, each result's `next` message handed to the
         socket here (Strawberry's passed it through three calls first); a result of data
-        alone written from its payload encoded once for all who share it (DataPayloads)."""
-        first = True
+        alone written from its payload encoded once for all who share it (DataPayloads).
+        While the operation waits for its next change, the broker may write that change's
+        message at once by the operation's Express (db/listen.py), as this would."""
         websocket = cast(MessageReader, self.websocket)
         encode = self.view.encode_json
         head = _as_text(encode({"id": operation.id}))[:-1] + ',"type":"next","payload":'
+        express = Express()
+        express.write = _writer_at_once(websocket, operation, head, encode)
+        token = EXPRESS.set(express)
+        try:
+            await self._send_each(operation, result_source, websocket, encode, head)
+        finally:
+            EXPRESS.reset(token)
+
+    async def _send_each(
+        self,
+        operation: transport.Operation[Context, None],
+        result_source: StreamResult,
+        websocket: MessageReader,
+        encode: Callable[[object], str | bytes],
+        head: str,
+    ) -> None:
+        first = True
         async for result in result_source:
             if first and isinstance(result, PreExecutionError):
                 await self._handle_pre_execution_error(operation, result)

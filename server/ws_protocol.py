@@ -38,9 +38,19 @@ def text_frame(payload: bytes) -> bytes:
     return head + payload
 
 
+# The scope's extension whose "write" is `WebSocketProtocol.write_text_now` (ASGI lets a
+# server offer what it can do beyond the specification in `scope["extensions"]`).
+WRITE_TEXT_NOW = "resonance.websocket.write_text_now"
+
+
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's protocol (`ws` in server/serving.py), a text message on an open connection
-    written as its frame in place."""
+    written as its frame in place; and written at once, with no await, by whoever holds
+    `write_text_now` (offered in the scope's extensions)."""
+
+    async def run_asgi(self) -> None:
+        self.scope.setdefault("extensions", {})[WRITE_TEXT_NOW] = {"write": self.write_text_now}
+        await super().run_asgi()
 
     async def send(self, message: ASGISendEvent) -> None:
         text = message.get("text") if message["type"] == "websocket.send" else None
@@ -50,15 +60,27 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         await self.writable.wait()  # as uvicorn's: the socket's buffer drained below its mark
         if self.disconnected:
             raise ClientDisconnected()
+        if not self._open_for_text():
+            await super().send(message)  # uvicorn says what is wrong, as it always did
+            return
+        self.transport.write(text_frame(text.encode()))
+
+    def write_text_now(self, text: str) -> bool:
+        """The text message written as its frame now, when `send` would write it with no
+        wait; False, and nothing written, otherwise (the socket's buffer over its mark, the
+        connection not open): the caller sends it the awaited way, or not at all."""
+        if not self.writable.is_set() or self.disconnected or not self._open_for_text():
+            return False
+        self.transport.write(text_frame(text.encode()))
+        return True
+
+    def _open_for_text(self) -> bool:
         conn = self.conn
-        if (
+        return not (
             not self.handshake_complete
             or self.close_sent
             or self.initial_response is not None
             or conn.state is not State.OPEN
             or conn.expect_continuation_frame
             or conn.extensions
-        ):
-            await super().send(message)  # uvicorn says what is wrong, as it always did
-            return
-        self.transport.write(text_frame(text.encode()))
+        )

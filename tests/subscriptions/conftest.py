@@ -25,6 +25,7 @@ class Stats(TypedDict):
     registry: int  # (channel, id) entries in the broker's registry
     subscribers: int  # mailboxes in it
     reconnects: int  # of the LISTEN connection
+    expressed: int  # changes written to a subscriber at once, in the broker's turn
     listen_name: str
     tasks: int  # asyncio tasks alive
     rss: int  # resident memory, bytes

@@ -35,6 +35,7 @@ def with_stats(app: Starlette) -> object:
                 "registry": broker.registry_size(),
                 "subscribers": broker.subscriber_count(),
                 "reconnects": broker.reconnects,
+                "expressed": broker.expressed,
                 "listen_name": broker.application_name,
                 "tasks": len(asyncio.all_tasks()),
                 "rss": rss_bytes(),

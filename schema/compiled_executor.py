@@ -32,7 +32,7 @@ from graphql import (
 )
 from graphql.execution.executor import Executor, invalid_return_type_error
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path, gather_with_cancel
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
@@ -47,6 +47,7 @@ from schema.execution_plan import (
     Plan,
     PlanCache,
 )
+from schema.gathering import gather_with_cancel
 from schema.shared_events import SharedEvents
 
 Info = GraphQLResolveInfo[Any]
@@ -177,7 +178,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             key = keys[0]
             results[key] = await results[key]
         else:
-            awaited = await gather_with_cancel(*(results[key] for key in keys))
+            awaited = await gather_with_cancel(results[key] for key in keys)
             for key, value in zip(keys, awaited, strict=True):
                 results[key] = value
         return results

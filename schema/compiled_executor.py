@@ -342,8 +342,8 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         awaitable_indices: list[int] = []
         try:
             for index, value in enumerate(result):
-                item_path = Path(path, index, None)
                 if is_awaitable(value):
+                    item_path = Path(path, index, None)
                     completed.append(self._complete_awaited(field, item, info, item_path, value))
                     awaitable_indices.append(index)
                     continue
@@ -360,17 +360,21 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                             or is_type_of(value, info)
                         )
                     ):
-                        done = run(self, value, item_path)
+                        # The item's path as a tuple (plan_code.as_path): a Path for
+                        # nothing, twenty times a page, unless an error asks for it.
+                        done = run(self, value, (path, index, None))
                         awaitable = type(done) is not dict  # its dict, or an awaitable
                     else:
-                        done = self._complete(field, item, info, item_path, value)
+                        done = self._complete(field, item, info, Path(path, index, None), value)
                         awaitable = is_awaitable(done)
                     if awaitable:
+                        item_path = Path(path, index, None)
                         completed.append(self._await_completed(field, item, item_path, done))
                         awaitable_indices.append(index)
                     else:
                         completed.append(done)
                 except Exception as raw_error:
+                    item_path = Path(path, index, None)
                     self.handle_field_error(raw_error, item.full_type, field.details, item_path)
                     completed.append(None)
         except Exception:

@@ -50,7 +50,18 @@ PLAIN_VALUES = frozenset({str, int, float, bool, datetime, date, Decimal, UUID})
 # Int's range (GraphQL's Int is 32 bits).
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
-ObjectCode = Callable[[Any, Any, Path | None], Any]
+# run(executor, source, path): the path a Path, None, or a tuple standing for one (as_path).
+ObjectCode = Callable[[Any, Any, Any], Any]
+
+
+def as_path(path: Any) -> Path | None:
+    """The Path of a response key. Objects run in place get theirs as a plain tuple of the
+    same three items (prev, key, typename), three per row of a page, made for nothing unless
+    an error or graphql-core's own path asks for one: here it becomes the Path it stands for."""
+    if path is None or type(path) is Path:
+        return path
+    prev, key, typename = path
+    return Path(as_path(prev), key, typename)
 
 
 def leaf_value(completion: Completion, value: Any) -> Any:
@@ -74,6 +85,7 @@ def object_code(plan: ObjectPlan) -> ObjectCode:
     names: dict[str, Any] = {
         "UNREAD": UNREAD,
         "Path": Path,
+        "AS_PATH": as_path,
         "leaf_value": leaf_value,
         "INT_MIN": INT_MIN,
         "INT_MAX": INT_MAX,
@@ -129,7 +141,8 @@ def object_code(plan: ObjectPlan) -> ObjectCode:
                 lines += ["        else:", f"            v = leaf_value(C{index}, v)"]
             lines += [
                 "        if v is UNREAD:",
-                f"            v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
+                f"            v = execute_field(F{index}, source, Path(AS_PATH(path), {key},"
+                f" {type_name}))",
                 *_pending_lines(key, "            "),
                 f"        results[{key}] = v",
             ]
@@ -138,7 +151,7 @@ def object_code(plan: ObjectPlan) -> ObjectCode:
             lines += _object_field_lines(index, field, key, type_name, attribute, names)
             continue
         lines += [
-            f"        v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
+            f"        v = execute_field(F{index}, source, Path(AS_PATH(path), {key}, {type_name}))",
             f"        results[{key}] = v",
             *_pending_lines(key, "        "),
         ]
@@ -193,18 +206,19 @@ def _object_field_lines(
     return [
         *read,
         "        if v is UNREAD:",
-        f"            v = execute_field(F{index}, source, Path(path, {key}, {type_name}))",
+        f"            v = execute_field(F{index}, source, Path(AS_PATH(path), {key}, {type_name}))",
         *_pending_lines(key, "            "),
         "        else:",
-        f"            p = Path(path, {key}, {type_name})",
+        f"            p = (path, {key}, {type_name})  # a Path once something needs it",
         "            try:",
         f"                v = RUN{index}(ex, v, p)",
         "            except Exception as error:",
-        f"                ex.handle_field_error(error, F{index}.return_type, F{index}.details, p)",
+        f"                ex.handle_field_error(error, F{index}.return_type, F{index}.details,"
+        " AS_PATH(p))",
         "                v = None",
         "            else:",
         "                if type(v) is not dict:  # a plan's code returns its dict or an awaitable",
-        f"                    v = ex._await_completed(F{index}, C{index}, p, v)",
+        f"                    v = ex._await_completed(F{index}, C{index}, AS_PATH(p), v)",
         "                    if pending is None:",
         "                        pending = []",
         f"                    pending.append({key})",

@@ -57,7 +57,8 @@ async def _instructions(checkout: Path, scenario: str, n: int, size: str) -> int
         output, _ = await process.communicate()
     found = _COLLECTED.search(output)
     if process.returncode != 0 or found is None:
-        raise SystemExit(
+        # Raised inside gather: main's caller turns it into the exit, with no traceback.
+        raise RuntimeError(
             f"{checkout}: {scenario} failed:\n{output[-2000:].decode(errors='replace')}"
         )
     return int(found.group(1))
@@ -79,6 +80,10 @@ async def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="default")
     args = parser.parse_args()
     checkouts = ([args.before] if args.before else []) + [ROOT]
+    for checkout in checkouts:
+        # Elsewhere `-m bench.profile` would find the installed project's, and count it.
+        if not (checkout / "bench" / "profile.py").is_file():
+            raise SystemExit(f"{checkout}: not a checkout of this project (no bench/profile.py)")
     counts = []
     for checkout in checkouts:
         count = await per_request(checkout, args.scenario, args.requests, args.size)

@@ -30,7 +30,7 @@ _WARM_UP = "SELECT NULL::bigint[], NULL::uuid[], NULL::text[], NULL::integer[], 
 def _record_statement(query: str, args: tuple[Any, ...]) -> None:
     """Count and capture a statement the pool runs: here, where an asyncpg query logger would
     time each statement in a context manager, build a record of it and schedule a callback
-    (15 us a statement)."""
+    (17 us a statement)."""
     for counter in _counters.get():
         counter[0] += 1
     for capture in _captures.get():

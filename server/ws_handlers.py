@@ -144,6 +144,13 @@ def _as_text(encoded: str | bytes) -> str:
 DATA_PAYLOADS = DataPayloads()
 
 
+def _next_message(head: str, payload_json: str) -> str:
+    """A `next` message's text: its operation's head (`{"id":...,"type":"next","payload":`)
+    and the payload's JSON. Both ways a result leaves (the operation's loop and the broker's
+    turn) write it so, and a client sees the same text either way."""
+    return f"{head}{payload_json}}}"
+
+
 def _writer_at_once(
     websocket: MessageReader,
     operation: transport.Operation[Context, None],
@@ -163,7 +170,7 @@ def _writer_at_once(
     def write(result: Any) -> bool:
         if operation.completed or ws.application_state != WebSocketState.CONNECTED:
             return False
-        return write_text_now(f"{head}{DATA_PAYLOADS.encoded(result.data, encode)}}}")
+        return write_text_now(_next_message(head, DATA_PAYLOADS.encoded(result.data, encode)))
 
     return write
 
@@ -316,7 +323,7 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
                 payload_json = _as_text(encode(payload))
             else:
                 payload_json = DATA_PAYLOADS.encoded(result.data, encode)
-            await websocket.send_encoded(f"{head}{payload_json}}}")
+            await websocket.send_encoded(_next_message(head, payload_json))
 
     async def shutdown(self) -> None:
         self._stop_watching()

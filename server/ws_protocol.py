@@ -76,11 +76,11 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
 
     def _open_for_text(self) -> bool:
         conn = self.conn
-        return not (
-            not self.handshake_complete
-            or self.close_sent
-            or self.initial_response is not None
-            or conn.state is not State.OPEN
-            or conn.expect_continuation_frame
-            or conn.extensions
+        return (
+            self.handshake_complete
+            and not self.close_sent
+            and self.initial_response is None
+            and conn.state is State.OPEN
+            and not conn.expect_continuation_frame
+            and not conn.extensions
         )

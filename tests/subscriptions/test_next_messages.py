@@ -4,9 +4,7 @@ view's encoder makes of the whole message."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import Any
 
 import asyncpg
 import orjson
@@ -15,7 +13,7 @@ from db import unchecked
 from server.ws_handlers import DataPayloads
 from tests.factories import entry_gid, make_entry, make_user
 from tests.subscriptions.conftest import ServerProcess
-from tests.subscriptions.wsclient import ENTRY_COUNTS, start
+from tests.subscriptions.wsclient import ENTRY_COUNTS, raw_events, start
 
 
 def test_a_payload_is_encoded_once_for_the_same_data() -> None:
@@ -34,17 +32,6 @@ def test_a_payload_is_encoded_once_for_the_same_data() -> None:
     assert payloads.encoded(equal_but_another, encode) == first
     assert len(encoded) == 2, "kept by identity: an equal dict may be changed, so it is encoded"
     assert payloads.encoded(None, encode) == '{"data":null}'
-
-
-async def raw_events(ws: Any, count: int) -> list[str]:
-    """The text of the next `count` messages that are not keep-alives."""
-    texts: list[str] = []
-    async with asyncio.timeout(5):
-        while len(texts) < count:
-            text = await ws.recv()
-            if json.loads(text)["type"] not in ("ka", "ping", "pong"):
-                texts.append(text)
-    return texts
 
 
 async def test_subscribers_of_one_change_get_the_text_the_encoder_makes_of_the_message(

@@ -31,6 +31,23 @@ subscription UserCounts($id: ID!) {
 """
 
 
+# Messages that keep a connection alive, not part of any subscription.
+KEEP_ALIVES = ("ka", "ping", "pong")
+
+
+async def raw_events(ws: ClientConnection, count: int) -> list[str]:
+    """The text of the next `count` messages that are not keep-alives, as the server wrote
+    it."""
+    texts: list[str] = []
+    async with asyncio.timeout(5):
+        while len(texts) < count:
+            text = await ws.recv()
+            assert isinstance(text, str), text
+            if json.loads(text)["type"] not in KEEP_ALIVES:
+                texts.append(text)
+    return texts
+
+
 class SubscriptionFailed(AssertionError):
     def __init__(self, message: dict[str, Any]) -> None:
         super().__init__(f"the server ended the subscription: {message}")
@@ -60,7 +77,7 @@ class Subscriber:
         async with asyncio.timeout(self.patience):
             while True:
                 message: dict[str, Any] = json.loads(await self.ws.recv())
-                if message["type"] not in ("ka", "ping", "pong"):
+                if message["type"] not in KEEP_ALIVES:
                     return message
 
     async def event(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.types import HTTPMethod
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -35,7 +36,7 @@ from resolvers.errors import ApiError, BadUserInput
 from resolvers.snapshots import Snapshots
 from schema import build_schema
 from schema.errors import INTERNAL_MESSAGE, graphql_error, internal, response_status
-from server import access_log, graphiql, http_input
+from server import access_log, graphiql, graphql_post, http_input
 from server.auth import authenticate
 from server.errors import http_error, unexpected_error
 from server.health import healthz, readyz
@@ -102,7 +103,12 @@ class GraphQLApp(GraphQL[Context, None]):
         response: Response
         try:
             http_input.check_declared_length(request.headers, limit)
-            response = await self.run(request)
+            if scope["method"] == "POST" and not self._get_stream_transport_from_headers(
+                request.headers
+            ):
+                response = await self._serve_post(request)
+            else:
+                response = await self.run(request)
         except http_input.Refused as refused:
             response = http_error(refused, refused.status, refused.headers)
         except HTTPException as error:
@@ -111,6 +117,14 @@ class GraphQLApp(GraphQL[Context, None]):
             logger.exception("unexpected error serving %s %s", scope["method"], scope["path"])
             response = http_error(internal(), 500)
         await response(scope, receive, send)
+
+    async def _serve_post(self, request: Request) -> Response:
+        """A POST of one operation, as `run` serves it without its wrappers
+        (server/graphql_post.py)."""
+        context = await self.get_context(request, None)
+        operation = graphql_post.read_operation(request.headers, await request.body())
+        result = await self._execute_one("POST", context, operation)
+        return graphql_post.json_response(result)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """Strawberry's JSON response, with the status and headers its errors call for."""
@@ -175,27 +189,21 @@ class GraphQLApp(GraphQL[Context, None]):
         return HTMLResponse(graphiql.render_page())
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        access_log.record_operation(kwargs["request_data"])
-        context: Context = kwargs["context"]
-        if context.auth_error is not None:
-            return ExecutionResult(data=None, errors=[graphql_error(context.auth_error)])
-        return await self._execute_over_http(**kwargs)
+        method = kwargs["request_adapter"].method
+        return await self._execute_one(method, kwargs["context"], kwargs["request_data"])
 
-    async def _execute_over_http(
-        self,
-        request_adapter: AsyncHTTPRequestAdapter,
-        context: Context,
-        root_value: None,
-        request_data: GraphQLRequestData,
-        **_: Any,
+    async def _execute_one(
+        self, method: HTTPMethod, context: Context, request_data: GraphQLRequestData
     ) -> ExecutionResult:
         """Strawberry's execute_single, except that a subscription is refused before it runs:
         over HTTP its resolver would run once and answer INTERNAL."""
-        method = request_adapter.method
+        access_log.record_operation(request_data)
+        if context.auth_error is not None:
+            return ExecutionResult(data=None, errors=[graphql_error(context.auth_error)])
         try:
             return await self.schema.execute(
                 request_data.query,
-                root_value=root_value,
+                root_value=None,
                 variable_values=request_data.variables,
                 context_value=context,
                 operation_name=request_data.operation_name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from binascii import b2a_base64
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -134,3 +134,24 @@ async def resolve_page(
     keyset = nested.order.decode(after)
     rows = await nested.loader(ctx.loaders).load((parent, first, keyset, shape))
     return make_page(rows, first, keyset, nested.order)
+
+
+def counted_page(
+    ctx: Context,
+    nested: NestedList[K],
+    parent: K,
+    first: int | None,
+    after: str | None,
+    shape: Hashable,
+    count: int,
+) -> Page | Awaitable[Page]:
+    """resolve_page for a list its parent counts (an entry's branches, resonators and
+    amplifiers: branch_count, ...), `count` read with the parent's row. The triggers keep a
+    counter equal to the rows that exist, visible or not, so at 0 the page is empty: it is
+    returned at once, with no statement and nothing to await (most entries of a feed page
+    have no branches). Otherwise, the page to await."""
+    if count == 0:
+        first = check_first(first)
+        keyset = nested.order.decode(after)
+        return make_page((), first, keyset, nested.order)
+    return resolve_page(ctx, nested, parent, first, after, shape)

@@ -11,9 +11,9 @@ entries." (Strawberry would copy the generic's words to every specialisation as 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar, cast, get_args
 
 import strawberry
 from strawberry.types.base import get_object_definition
@@ -88,6 +88,21 @@ class Connection(Generic[NodeT, EdgeT]):
         connection.nodes = [node(row) for row in page.rows]
         connection.page = page
         return connection
+
+    @classmethod
+    def of(cls, page: Page | Awaitable[Page], node: Callable[[Any], NodeT]) -> Self:
+        """from_page, for a page that may still be to read (resolvers/pagination.counted_page).
+        A page still to read gives an awaitable of the connection, which the resolver
+        returns as it is: graphql-core awaits whatever a resolver returns that is
+        awaitable, so a plain resolver answers at once when it can and waits when it must,
+        while its annotation stays the GraphQL type's."""
+        if isinstance(page, Page):
+            return cls.from_page(page, node)
+        return cast(Self, cls._read(page, node))
+
+    @classmethod
+    async def _read(cls, page: Awaitable[Page], node: Callable[[Any], NodeT]) -> Self:
+        return cls.from_page(await page, node)
 
     def _edges(self) -> list[EdgeT]:
         page = self.page

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from db.columns import FULL_ENTRY, EntryShape
 from resolvers import entries as resolve
 from resolvers.ids import encode_id
-from resolvers.pagination import DEFAULT_FIRST, resolve_page
+from resolvers.pagination import DEFAULT_FIRST, counted_page
 from schema.common import Info, InteractionCounts, Node, built
 from schema.connections import After, Connection, Edge, First, Noun, worded
 from schema.enums import EntryType, Privacy, from_db
@@ -100,28 +100,31 @@ class Entry(Node):
         return [Entry.from_row(row, shape) for row in rows]
 
     @strawberry.field(description="Branches (replies) the viewer may see, in branch order.")
-    async def branches(
+    def branches(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> EntryConnection:
         shape = page_shape(info)
-        page = await resolve_page(info.context, resolve.BRANCHES, self.pk, first, after, shape)
-        return EntryConnection.from_page(page, partial(Entry.from_row, shape=shape))
+        count = self.counts.branch_count
+        page = counted_page(info.context, resolve.BRANCHES, self.pk, first, after, shape, count)
+        return EntryConnection.of(page, partial(Entry.from_row, shape=shape))
 
     @strawberry.field(description="Users who resonate with this entry, most recent first.")
-    async def resonators(
+    def resonators(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> UserConnection:
         shape = users_page_shape(info)
-        page = await resolve_page(info.context, resolve.RESONATORS, self.pk, first, after, shape)
-        return UserConnection.from_page(page, partial(User.from_row, shape=shape))
+        count = self.counts.resonance_count
+        page = counted_page(info.context, resolve.RESONATORS, self.pk, first, after, shape, count)
+        return UserConnection.of(page, partial(User.from_row, shape=shape))
 
     @strawberry.field(description="Users who amplified this entry, most recent first.")
-    async def amplifiers(
+    def amplifiers(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> UserConnection:
         shape = users_page_shape(info)
-        page = await resolve_page(info.context, resolve.AMPLIFIERS, self.pk, first, after, shape)
-        return UserConnection.from_page(page, partial(User.from_row, shape=shape))
+        count = self.counts.amplification_count
+        page = counted_page(info.context, resolve.AMPLIFIERS, self.pk, first, after, shape, count)
+        return UserConnection.of(page, partial(User.from_row, shape=shape))
 
 
 @worded(ENTRIES)

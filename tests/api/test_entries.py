@@ -8,6 +8,7 @@ import asyncpg
 import httpx
 
 from db import unchecked
+from db.pool import counting_statements
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data, error_codes, post
 
@@ -274,3 +275,68 @@ async def test_resonators_page_with_cursors(
     ]
     assert ids(first) + ids(second) == [user_gid(f) for f in reversed(fans)]
     assert second["pageInfo"]["hasNextPage"] is False
+
+
+COUNTED_LISTS = """
+query ($id: ID!, $first: Int, $after: String) { entry(id: $id) {
+  branches(first: $first, after: $after) { nodes { id } pageInfo { hasNextPage hasPreviousPage } }
+  resonators(first: $first, after: $after) { nodes { id } pageInfo { hasNextPage } }
+  amplifiers(first: $first, after: $after) { edges { cursor } pageInfo { endCursor } }
+} }
+"""
+
+
+async def test_lists_an_entrys_counters_say_are_empty_are_answered_with_no_statement(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    entry = await make_entry(conn, await make_user(conn))
+    with counting_statements() as statements:
+        got = (await data(client, COUNTED_LISTS, {"id": entry_gid(entry)}))["entry"]
+    assert statements[0] == 1  # the entry itself, its counts with it
+    assert got == {
+        "branches": {"nodes": [], "pageInfo": {"hasNextPage": False, "hasPreviousPage": False}},
+        "resonators": {"nodes": [], "pageInfo": {"hasNextPage": False}},
+        "amplifiers": {"edges": [], "pageInfo": {"endCursor": None}},
+    }
+
+
+async def test_an_empty_counted_list_still_refuses_a_bad_first_or_cursor(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    entry = await make_entry(conn, await make_user(conn))
+    for variables in ({"first": 101}, {"after": "not a cursor"}):
+        body = await post(client, COUNTED_LISTS, {"id": entry_gid(entry), **variables})
+        # The first list's error nulls the entry (the lists are non-null): one error.
+        assert error_codes(body) == ["BAD_USER_INPUT"]
+        assert body["errors"][0]["path"] == ["entry", "branches"]
+        assert body["data"] == {"entry": None}
+
+
+async def test_an_empty_counted_list_read_after_a_cursor_has_a_previous_page(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    ada = await make_user(conn)
+    root = await make_entry(conn, ada)
+    reply = await make_entry(conn, ada, parent_id=root["id"])
+    query = "query ($id: ID!) { entry(id: $id) { branches { pageInfo { endCursor } } } }"
+    after = (await data(client, query, {"id": entry_gid(root)}))["entry"]["branches"]
+    branches = """query ($id: ID!, $after: String) { entry(id: $id) {
+      branches(after: $after) { nodes { id } pageInfo { hasNextPage hasPreviousPage } } } }"""
+    variables = {"id": entry_gid(reply), "after": after["pageInfo"]["endCursor"]}
+    got = (await data(client, branches, variables))["entry"]["branches"]
+    assert got == {"nodes": [], "pageInfo": {"hasNextPage": False, "hasPreviousPage": True}}
+
+
+async def test_a_list_whose_counter_is_not_zero_is_read(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    ada = await make_user(conn)
+    root = await make_entry(conn, ada)
+    reply = await make_entry(conn, ada, parent_id=root["id"])
+    await unchecked.insert_resonance(conn, user_id=ada["id"], entry_id=root["id"])
+    with counting_statements() as statements:
+        got = (await data(client, COUNTED_LISTS, {"id": entry_gid(root)}))["entry"]
+    assert ids(got["branches"]) == [entry_gid(reply)]
+    assert ids(got["resonators"]) == [user_gid(ada)]
+    assert got["amplifiers"]["edges"] == []
+    assert statements[0] == 3  # the entry, then its branches and resonators

@@ -19,17 +19,19 @@ from db.visibility import Audience
 
 class UserShape(NamedTuple):
     """Which of a user row's costlier columns a read carries: the id and username always;
-    `profile` the other plain columns, `viewer_flags` the two EXISTS about the viewer."""
+    `card` the name and avatar (what a user's card shows: a feed's authors), `profile` the
+    other plain columns, `viewer_flags` the two EXISTS about the viewer."""
 
     profile: bool = True
     viewer_flags: bool = True
+    card: bool = True
 
 
 class EntryShape(NamedTuple):
     """Which of an entry row's costlier columns a read carries: its id, parent, title,
     content, creation and counts always; `details` its type, agent, privacy, tags, metadata
     and last edit; `viewer_flags` its two EXISTS about the viewer; `author` its author's. A
-    page read for its cards skips 21 of 33 columns (16 shapes in all, so clients cannot fill
+    page read for its cards skips 21 of 33 columns (32 shapes in all, so clients cannot fill
     the statement caches)."""
 
     details: bool = True
@@ -45,13 +47,13 @@ def user_columns(alias: str = "u", prefix: str = "", shape: UserShape = FULL_USE
     """A user's fields (the email only for the user and admins), those of `shape`."""
     p = prefix
     columns = [f"{alias}.id AS {p}id", f"{alias}.username AS {p}username"]
+    if shape.card:
+        columns += [f"{alias}.name AS {p}name", f"{alias}.avatar AS {p}avatar"]
     if shape.profile:
         columns += [
             f"CASE WHEN {alias}.id = $1::uuid OR $2::boolean THEN {alias}.email END AS {p}email",
-            f"{alias}.name AS {p}name",
             f"{alias}.bio AS {p}bio",
             f"{alias}.location AS {p}location",
-            f"{alias}.avatar AS {p}avatar",
             f"{alias}.role AS {p}role",
             f"{alias}.stats AS {p}stats",
             f"{alias}.follower_count AS {p}follower_count",
@@ -69,7 +71,7 @@ def user_columns(alias: str = "u", prefix: str = "", shape: UserShape = FULL_USE
     return ", ".join(columns)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def entry_columns(shape: EntryShape = FULL_ENTRY) -> str:
     """An entry row's columns (from ENTRY_FROM), those of `shape`."""
     columns = ["e.id, e.user_id, e.parent_id, e.title, e.content, e.created_at"]

@@ -27,7 +27,7 @@ from db.visibility import Audience, visible_entry
 Keyset = tuple[datetime, int]
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _by_ids(shape: EntryShape) -> str:
     return f"""
 SELECT {entry_columns(shape)} FROM {ENTRY_FROM}
@@ -83,7 +83,7 @@ async def fetch_entries(
     return await db.fetch(query, *audience, after_ts, after_id, limit, *filters)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _by_authors(shape: EntryShape) -> str:
     return f"""
 SELECT p.parent_key, x.* FROM unnest($3::uuid[]) AS p (parent_key)
@@ -110,7 +110,7 @@ async def fetch_entries_by_authors(
     return await fetch_pages(db, _by_authors(shape), audience, author_ids, after, limit)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _branches(shape: EntryShape) -> str:
     return f"""
 SELECT p.parent_key, x.* FROM unnest($3::bigint[]) AS p (parent_key)
@@ -142,7 +142,7 @@ async def fetch_branches(
     return await db.fetch(_branches(shape), *audience, list(parent_ids), after_order, limit)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _ancestors(shape: EntryShape) -> str:
     # Walks up from each entry to its root; the depth bound guards against a cycle made by
     # hand.

@@ -24,7 +24,7 @@ from db.executor import Executor
 from db.visibility import Audience
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _interactors_page(table: str, shape: UserShape) -> str:
     """Users who resonated with (or amplified) each entry, newest first."""
     return f"""

@@ -36,7 +36,7 @@ async def fetch_user_by_username(
     return row
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _follows_page(anchor: str, other: str, shape: UserShape) -> str:
     """Users on the `other` side of follows whose `anchor` side is each key, newest first."""
     return f"""

@@ -1,8 +1,9 @@
 """Which columns a page of entries needs, from what its field selects (db/columns.py's shapes).
 
 An entry row carries 33 columns; a list of cards reads a dozen. The costlier ones (the
-entry's details, its two EXISTS about the viewer, the author's profile and its two EXISTS)
-are read only when the selection can reach a field that shows them. The walk takes every
+entry's details, its two EXISTS about the viewer, the author's card (name and avatar), the
+rest of its profile, and its two EXISTS) are read only when the selection can reach a field
+that shows them. The walk takes every
 fragment and inline fragment as applying and ignores `@include`/`@skip`: the shape is a
 superset of what any set of variables selects, so it depends on the document alone and is
 worked out once per field node (kept as long as the node: documents are cached). A field
@@ -30,6 +31,7 @@ from db.columns import EntryShape, UserShape
 # its id); `__typename` needs nothing.
 USER_BRIEF = frozenset({"id", "username", "__typename", "entries", "followers", "following"})
 USER_VIEWER_FLAGS = frozenset({"viewerIsFollowing", "followsViewer"})
+USER_CARD = frozenset({"name", "avatar"})
 ENTRY_VIEWER_FLAGS = frozenset({"viewerHasResonated", "viewerHasAmplified"})
 ENTRY_DETAILS = frozenset({"type", "agent", "privacy", "tags", "metadata", "updatedAt"})
 
@@ -108,8 +110,9 @@ def _entry_shape(entry_fields: list[FieldNode], fragments: Fragments) -> EntrySh
 def _user_shape(user_fields: list[FieldNode]) -> UserShape:
     names = {field.name.value for field in user_fields}
     return UserShape(
-        profile=bool(names - USER_BRIEF - USER_VIEWER_FLAGS),
+        profile=bool(names - USER_BRIEF - USER_VIEWER_FLAGS - USER_CARD),
         viewer_flags=bool(names & USER_VIEWER_FLAGS),
+        card=bool(names & USER_CARD),
     )
 
 

@@ -65,13 +65,14 @@ class User(Node):
             "pk": row[k.id],
             "username": row[k.username],
         }
+        if shape.card:
+            values["name"] = row[k.name]
+            values["avatar"] = row[k.avatar]
         if shape.profile:
             values |= {
                 "email": row[k.email],
-                "name": row[k.name],
                 "bio": row[k.bio],
                 "location": row[k.location],
-                "avatar": row[k.avatar],
                 "role": from_db(Role, row[k.role]),
                 "stats": row[k.stats],
                 "follower_count": row[k.follower_count],

@@ -21,7 +21,9 @@ from tests.factories import entry_gid, make_entry, make_user
 from tests.graphql import data
 
 CARDS = EntryShape(
-    details=False, viewer_flags=False, author=UserShape(profile=False, viewer_flags=False)
+    details=False,
+    viewer_flags=False,
+    author=UserShape(profile=False, viewer_flags=False, card=False),
 )
 
 
@@ -69,7 +71,7 @@ def test_a_field_in_a_fragment_counts() -> None:
     document = """
     { entries { nodes { ...Card } } }
     fragment Card on Entry { author { ...Person } }
-    fragment Person on User { name }
+    fragment Person on User { bio }
     """
     assert shape_of(document).author.profile
 
@@ -213,7 +215,7 @@ def test_a_list_of_entries_is_shaped_from_its_own_selection() -> None:
 def test_a_page_of_users_is_shaped_from_its_nodes() -> None:
     document = "{ x { resonators { nodes { id username } edges { node { bio } } } } }"
     info = info_at(document, "resonators")
-    assert users_page_shape(info) == UserShape(profile=True, viewer_flags=False)
+    assert users_page_shape(info) == UserShape(profile=True, viewer_flags=False, card=False)
 
 
 NESTED_FULL = f"""
@@ -324,3 +326,11 @@ async def test_an_entry_and_its_parent_answer_narrow_as_full(
     by_id = [sql for sql, _ in statements if "ANY($3::bigint[])" in sql]
     assert len(by_id) == 2  # the two entries (one shape), then the parent (another)
     assert not any("viewer_has_resonated" in sql for sql in by_id[:1])
+
+
+def test_an_authors_name_and_avatar_are_its_card_not_its_profile() -> None:
+    shape = shape_of("{ feed { edges { node { author { id name avatar } } } } }")
+    assert shape.author == UserShape(profile=False, viewer_flags=False, card=True)
+    assert shape_of("{ entries { nodes { author { bio } } } }").author == UserShape(
+        profile=True, viewer_flags=False, card=False
+    )

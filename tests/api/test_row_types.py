@@ -64,7 +64,7 @@ async def test_a_card_row_holds_every_field_no_costly_column_serves(
     client's query."""
     author = await make_user(conn)
     stored = await make_entry(conn, author)
-    cards = EntryShape(details=False, viewer_flags=False, author=UserShape(False, False))
+    cards = EntryShape(details=False, viewer_flags=False, author=UserShape(False, False, False))
     [row] = await fetch_entries_by_ids(conn, ANONYMOUS, [stored["id"]], cards)
     converter = NameConverter()
     costly = row_shapes.ENTRY_DETAILS | row_shapes.ENTRY_VIEWER_FLAGS

@@ -3,6 +3,13 @@
 Named `<Thing>By<Key>Loader` after what they return. Single rows are batched with
 `= ANY($ids)`; per-parent pages (the first N branches of each of many entries, ...) with one
 LATERAL statement per distinct (first, after) in the batch, which in practice is one.
+
+A read is shared: every field that loads a key awaits the one future the loader keeps for
+it. graphql-core cancels the other fields of an object when one fails (its error nulls
+them all), and cancelling a task cancels the future it waits on, so the shared read would
+be cancelled for every other field awaiting it, and CancelledError would escape the
+execution. Each `load` therefore hands its caller a future of its own (`asyncio.shield`):
+cancelling a waiter cancels that one only.
 """
 
 from __future__ import annotations
@@ -29,12 +36,20 @@ from db.users import fetch_followers, fetch_following, fetch_users_by_ids
 from db.visibility import Audience
 
 K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 # (parent key, first, decoded after, the rows' shape: db/columns.py)
 PageKey = tuple[K, int, Any, Hashable]
 PageFetch = Callable[[Executor, Audience, Sequence[Any], Any, int, Hashable], Awaitable[list[Row]]]
 
 
-class RowByIdLoader(DataLoader[K, Row | None]):
+class Loader(DataLoader[K, V]):
+    """aiodataloader's DataLoader, each caller awaiting a future of its own (above)."""
+
+    def load(self, key: K) -> asyncio.Future[V]:
+        return asyncio.shield(super().load(key))
+
+
+class RowByIdLoader(Loader[K, Row | None]):
     """Rows by primary key; None for a row that does not exist or may not be seen."""
 
     def __init__(
@@ -52,7 +67,7 @@ class RowByIdLoader(DataLoader[K, Row | None]):
         return [by_id.get(key) for key in keys]
 
 
-class EntryByIdLoader(DataLoader[tuple[int, EntryShape], Row | None]):
+class EntryByIdLoader(Loader[tuple[int, EntryShape], Row | None]):
     """Entries by (id, the rows' shape); None for one that does not exist or may not be
     seen. A statement per shape in a batch."""
 
@@ -85,7 +100,7 @@ async def _by_shape(
     ]
 
 
-class PageByParentLoader(DataLoader[PageKey[K], list[Row]], Generic[K]):
+class PageByParentLoader(Loader[PageKey[K], list[Row]], Generic[K]):
     """A page of child rows for each parent key; pages hold up to first + 1 rows. One
     statement per distinct (first, after, shape) in the batch: in practice one."""
 
@@ -126,7 +141,7 @@ def _paged(fetch: Callable[..., Awaitable[list[Row]]]) -> PageFetch:
     return call
 
 
-class AncestorsByEntryIdLoader(DataLoader[tuple[int, EntryShape], list[Row]]):
+class AncestorsByEntryIdLoader(Loader[tuple[int, EntryShape], list[Row]]):
     """Each entry's ancestors, by (entry id, the rows' shape): a statement per shape."""
 
     def __init__(self, db: Executor, audience: Audience) -> None:

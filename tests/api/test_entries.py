@@ -340,3 +340,25 @@ async def test_a_list_whose_counter_is_not_zero_is_read(
     assert ids(got["resonators"]) == [user_gid(ada)]
     assert got["amplifiers"]["edges"] == []
     assert statements[0] == 3  # the entry, then its branches and resonators
+
+
+async def test_a_failing_field_leaves_a_read_it_shares_with_another_field_to_that_field(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    """`a` fails (its branches' cursor), so its other fields are cancelled; one of them,
+    `a.parent`, waits on the very read `b.parent` waits on (the loader's, by key). `b` must
+    still get its parent: cancelling a waiter must not cancel the shared read."""
+    ada = await make_user(conn)
+    parent = await make_entry(conn, ada)
+    x = await make_entry(conn, ada, parent_id=parent["id"])
+    y = await make_entry(conn, ada, parent_id=parent["id"])
+    await make_entry(conn, ada, parent_id=x["id"])  # x's branches are read, not counted out
+    query = """
+    query ($x: ID!, $y: ID!) {
+      a: entry(id: $x) { parent { id } branches(after: "not a cursor") { nodes { id } } }
+      b: entry(id: $y) { parent { id } }
+    }
+    """
+    body = await post(client, query, {"x": entry_gid(x), "y": entry_gid(y)})
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["data"] == {"a": None, "b": {"parent": {"id": entry_gid(parent)}}}

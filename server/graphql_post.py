@@ -24,6 +24,13 @@ from strawberry.types import ExecutionResult
 from schema.errors import response_status
 from server import http_input
 
+# The body's members Strawberry's view checks, in its order and words.
+_MEMBERS = (
+    ("query", str, "a string"),
+    ("variables", dict, "an object"),
+    ("extensions", dict, "an object"),
+)
+
 
 def read_operation(headers: Any, body: bytes) -> GraphQLRequestData:
     """The operation of a POST body, refused as Strawberry's view and ours refuse it."""
@@ -31,29 +38,19 @@ def read_operation(headers: Any, body: bytes) -> GraphQLRequestData:
     data = http_input.parse(body, "the request body")
     if not isinstance(data, dict):  # a list would be a batch: we take none
         raise http_input.Refused("the request body must be a JSON object with a query", 400)
-    query = data.get("query")
-    if not isinstance(query, (str, type(None))):
-        raise HTTPException(
-            400, "The GraphQL operation's `query` must be a string or null, if provided."
-        )
-    variables = data.get("variables")
-    if not isinstance(variables, (dict, type(None))):
-        raise HTTPException(
-            400, "The GraphQL operation's `variables` must be an object or null, if provided."
-        )
-    extensions = data.get("extensions")
-    if not isinstance(extensions, (dict, type(None))):
-        raise HTTPException(
-            400, "The GraphQL operation's `extensions` must be an object or null, if provided."
-        )
+    for name, kind, what in _MEMBERS:
+        if not isinstance(data.get(name), (kind, type(None))):
+            raise HTTPException(
+                400, f"The GraphQL operation's `{name}` must be {what} or null, if provided."
+            )
     operation_name = data.get("operationName")
     if not isinstance(operation_name, (str, type(None))):
         raise http_input.Refused("operationName must be a string or null", 400)
     return GraphQLRequestData(
-        query=query,
-        variables=variables,
+        query=data.get("query"),
+        variables=data.get("variables"),
         operation_name=operation_name,
-        extensions=extensions,
+        extensions=data.get("extensions"),
         protocol="http",
     )
 

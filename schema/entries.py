@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -86,15 +86,25 @@ class Entry(Node):
             "The entry this one branches from; null for a root, or when the viewer may not see it."
         )
     )
-    async def parent(self, info: Info) -> Entry | None:
+    def parent(self, info: Info) -> Entry | None:
+        if self.parent_pk is None:  # a root: answered at once (Connection.of says how)
+            return None
+        return cast(Entry | None, self._parent(info, self.parent_pk))
+
+    async def _parent(self, info: Info, parent_pk: int) -> Entry | None:
         shape = entries_shape(info)
-        row = await resolve.resolve_parent(info.context, self.parent_pk, shape)
+        row = await resolve.resolve_parent(info.context, parent_pk, shape)
         return None if row is None else Entry.from_row(row, shape)
 
     @strawberry.field(
         description="Ancestors from the root down to the parent, those the viewer may see."
     )
-    async def ancestors(self, info: Info) -> list[Entry]:
+    def ancestors(self, info: Info) -> list[Entry]:
+        if self.parent_pk is None:  # a root has none: no statement, nothing to await
+            return []
+        return cast(list[Entry], self._ancestors(info))
+
+    async def _ancestors(self, info: Info) -> list[Entry]:
         shape = entries_shape(info)
         rows = await resolve.resolve_ancestors(info.context, self.pk, shape)
         return [Entry.from_row(row, shape) for row in rows]

@@ -362,3 +362,14 @@ async def test_a_failing_field_leaves_a_read_it_shares_with_another_field_to_tha
     body = await post(client, query, {"x": entry_gid(x), "y": entry_gid(y)})
     assert error_codes(body) == ["BAD_USER_INPUT"]
     assert body["data"] == {"a": None, "b": {"parent": {"id": entry_gid(parent)}}}
+
+
+async def test_a_roots_parent_and_ancestors_are_answered_with_no_statement(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    root = await make_entry(conn, await make_user(conn))
+    query = "query ($id: ID!) { entry(id: $id) { ancestors { id } parent { id } } }"
+    with counting_statements() as statements:
+        got = (await data(client, query, {"id": entry_gid(root)}))["entry"]
+    assert got == {"ancestors": [], "parent": None}
+    assert statements[0] == 1  # the entry itself

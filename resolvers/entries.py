@@ -54,10 +54,9 @@ async def resolve_entries(
 
 
 async def resolve_parent(
-    ctx: Context, parent_id: int | None, shape: EntryShape = FULL_ENTRY
+    ctx: Context, parent_id: int, shape: EntryShape = FULL_ENTRY
 ) -> Row | None:
-    if parent_id is None:
-        return None
+    """The parent of a branch (a root's is answered by schema/entries.py with no read)."""
     return await ctx.loaders.entry_by_id.load((parent_id, shape))
 
 

@@ -143,10 +143,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         """A POST body: strict, bounded JSON (server/json_input.py), and an object."""
-        parsed = http_input.parse(data, "the request body")
-        if not isinstance(parsed, dict):  # a list would be a batch: we take none
-            raise http_input.Refused("the request body must be a JSON object with a query", 400)
-        return parsed
+        return http_input.request_object(data)
 
     def parse_query_params(self, params: Mapping[str, str | list[str] | None]) -> dict[str, Any]:
         """A GET's parameters, its `variables` and `extensions` read like a POST body."""
@@ -164,8 +161,7 @@ class GraphQLApp(GraphQL[Context, None]):
             http_input.check_post_headers(request.headers)
         parsed = await super().parse_http_body(request)
         for data in parsed if isinstance(parsed, list) else [parsed]:
-            if not isinstance(data.operation_name, (str, type(None))):
-                raise http_input.Refused("operationName must be a string or null", 400)
+            http_input.check_operation_name(data.operation_name)
         return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:

@@ -35,21 +35,17 @@ _MEMBERS = (
 def read_operation(headers: Any, body: bytes) -> GraphQLRequestData:
     """The operation of a POST body, refused as Strawberry's view and ours refuse it."""
     http_input.check_post_headers(headers)
-    data = http_input.parse(body, "the request body")
-    if not isinstance(data, dict):  # a list would be a batch: we take none
-        raise http_input.Refused("the request body must be a JSON object with a query", 400)
+    data = http_input.request_object(body)
     for name, kind, what in _MEMBERS:
         if not isinstance(data.get(name), (kind, type(None))):
             raise HTTPException(
                 400, f"The GraphQL operation's `{name}` must be {what} or null, if provided."
             )
-    operation_name = data.get("operationName")
-    if not isinstance(operation_name, (str, type(None))):
-        raise http_input.Refused("operationName must be a string or null", 400)
+    http_input.check_operation_name(data.get("operationName"))
     return GraphQLRequestData(
         query=data.get("query"),
         variables=data.get("variables"),
-        operation_name=operation_name,
+        operation_name=data.get("operationName"),
         extensions=data.get("extensions"),
         protocol="http",
     )

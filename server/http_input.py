@@ -9,6 +9,7 @@ GraphQL-shaped body).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from starlette.types import Message, Receive
 
@@ -77,3 +78,16 @@ def parse(data: bytes | str, what: str) -> object:
         return json_input.loads(data, what)
     except json_input.MalformedJson as error:
         raise Refused(str(error), 400) from None
+
+
+def request_object(body: bytes | str) -> dict[str, Any]:
+    """A POST body: strict, bounded JSON (server/json_input.py), and an object."""
+    parsed = parse(body, "the request body")
+    if not isinstance(parsed, dict):  # a list would be a batch: we take none
+        raise Refused("the request body must be a JSON object with a query", 400)
+    return parsed
+
+
+def check_operation_name(name: object) -> None:
+    if not isinstance(name, (str, type(None))):
+        raise Refused("operationName must be a string or null", 400)

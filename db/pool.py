@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from db import jsonb
+from db import jsonb, timestamps
 from db.errors import stale_connection, unavailable
 
 T = TypeVar("T")
@@ -77,11 +77,20 @@ def statements_unseen() -> Iterator[None]:
 
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Decode json/jsonb to Python objects (asyncpg returns them as str by default); a stored
-    value the response cannot carry decodes to jsonb.Unsendable, never an error."""
+    value the response cannot carry decodes to jsonb.Unsendable, never an error. Timestamps
+    travel as text (db/timestamps.py): the connection must have opened with its
+    SESSION_SETTINGS."""
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(
             type_name, schema="pg_catalog", encoder=jsonb.encode, decoder=jsonb.decode
         )
+    await conn.set_type_codec(
+        "timestamptz",
+        schema="pg_catalog",
+        encoder=timestamps.encode,
+        decoder=timestamps.decode,
+        format="text",
+    )
 
 
 async def _init(conn: asyncpg.Connection) -> None:
@@ -239,7 +248,7 @@ async def create_pool(
 ) -> asyncpg.Pool:
     """The pool; with `statement_timeout_ms` (0: none), PostgreSQL cancels any statement on
     its connections that runs longer (set when each connects: no round trip)."""
-    server_settings = {}
+    server_settings = dict(timestamps.SESSION_SETTINGS)
     if statement_timeout_ms is not None:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
     # What asyncpg.create_pool does, with this class (it takes no class of pool).
@@ -262,6 +271,8 @@ async def create_pool(
 
 async def connect(dsn: str) -> asyncpg.Connection:
     """One connection with the pool's codecs, for commands and tests."""
-    conn: asyncpg.Connection = await asyncpg.connect(dsn)
+    conn: asyncpg.Connection = await asyncpg.connect(
+        dsn, server_settings=timestamps.SESSION_SETTINGS
+    )
     await init_connection(conn)
     return conn

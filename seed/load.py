@@ -148,7 +148,8 @@ async def finish(conn: asyncpg.Connection, plan: Plan) -> None:
         await conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
     await conn.execute("SELECT count(*) FROM fix_counter_drift()")
     # Shares have no rows: each is a call, as the share mutation makes it.
-    await conn.executemany("SELECT record_share($1)", [(entry_id,) for entry_id in plan.shares])
+    shares = [(entry_id,) for entry_id in plan.shares]
+    await conn.executemany("SELECT FROM record_share($1)", shares)
     for table in ("stream_entries", "user_resonances", "user_amplifications"):
         await conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"

@@ -22,6 +22,7 @@ from db.columns import (
     fetch_pages,
 )
 from db.executor import Executor
+from db.pool import fetch_planned_for_its_values
 from db.visibility import Audience, visible_entry
 
 Keyset = tuple[datetime, int]
@@ -80,6 +81,10 @@ async def fetch_entries(
     query = _entries_query(author_id is not None, tag is not None, type is not None, shape)
     filters = [f for f in (author_id, tag, type) if f is not None]
     after_ts, after_id = after or (None, None)
+    if tag is not None:
+        return await fetch_planned_for_its_values(
+            db, query, *audience, after_ts, after_id, limit, *filters
+        )
     return await db.fetch(query, *audience, after_ts, after_id, limit, *filters)
 
 

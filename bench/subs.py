@@ -118,7 +118,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
                 w.waiting = (target, this_round)
             async with conn.transaction():
                 await conn.execute(
-                    "SELECT record_share(id) FROM unnest($1::bigint[]) AS id", distinct
+                    "SELECT FROM unnest($1::bigint[]) AS id, record_share(id)", distinct
                 )
             committed = time.monotonic()
             with contextlib.suppress(TimeoutError):

@@ -29,14 +29,17 @@ class UserShape(NamedTuple):
 
 class EntryShape(NamedTuple):
     """Which of an entry row's costlier columns a read carries: its id, parent, title,
-    content, creation and counts always; `details` its type, agent, privacy, tags, metadata
-    and last edit; `viewer_flags` its two EXISTS about the viewer; `author` its author's. A
-    page read for its cards skips 21 of 33 columns (32 shapes in all, so clients cannot fill
-    the statement caches)."""
+    content and counts always; `details` its type, agent, privacy, tags, metadata and last
+    edit; `viewer_flags` its two EXISTS about the viewer; `author` its author's; `created`
+    its creation (a timestamp costs more to read than any other column: db/timestamps.py;
+    a list ordered by it reads it whatever the shape, for its cursors). A page read for its
+    cards skips 21 of 33 columns (64 shapes in all, so clients cannot fill the statement
+    caches)."""
 
     details: bool = True
     viewer_flags: bool = True
     author: UserShape = UserShape()
+    created: bool = True
 
 
 FULL_USER = UserShape()
@@ -71,10 +74,12 @@ def user_columns(alias: str = "u", prefix: str = "", shape: UserShape = FULL_USE
     return ", ".join(columns)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def entry_columns(shape: EntryShape = FULL_ENTRY) -> str:
     """An entry row's columns (from ENTRY_FROM), those of `shape`."""
-    columns = ["e.id, e.user_id, e.parent_id, e.title, e.content, e.created_at"]
+    columns = ["e.id, e.user_id, e.parent_id, e.title, e.content"]
+    if shape.created:
+        columns.append("e.created_at")
     if shape.details:
         columns.append("e.type, e.agent, e.privacy, e.tags, e.metadata, e.updated_at")
     columns += [

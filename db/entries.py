@@ -28,7 +28,7 @@ from db.visibility import Audience, visible_entry
 Keyset = tuple[datetime, int]
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _by_ids(shape: EntryShape) -> str:
     return f"""
 SELECT {entry_columns(shape)} FROM {ENTRY_FROM}
@@ -43,7 +43,7 @@ async def fetch_entries_by_ids(
     return await db.fetch(_by_ids(shape), *audience, list(ids))
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=512)
 def _entries_query(by_author: bool, by_tag: bool, by_type: bool, shape: EntryShape) -> str:
     conditions = [visible_entry("e")]
     params = 5
@@ -58,7 +58,7 @@ def _entries_query(by_author: bool, by_tag: bool, by_type: bool, shape: EntrySha
         conditions.append(f"e.type = ${params}::text")
     after = NEWEST_FIRST_AFTER.format(ts="$3", id="$4")
     return f"""
-SELECT {entry_columns(shape)} FROM {ENTRY_FROM}
+SELECT {entry_columns(shape._replace(created=True))} FROM {ENTRY_FROM}
 WHERE {" AND ".join(conditions)} AND (e.created_at, e.id) < ({after})
 ORDER BY e.created_at DESC, e.id DESC
 LIMIT $5
@@ -88,12 +88,12 @@ async def fetch_entries(
     return await db.fetch(query, *audience, after_ts, after_id, limit, *filters)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _by_authors(shape: EntryShape) -> str:
     return f"""
 SELECT p.parent_key, x.* FROM unnest($3::uuid[]) AS p (parent_key)
 CROSS JOIN LATERAL (
-    SELECT {entry_columns(shape)} FROM {ENTRY_FROM}
+    SELECT {entry_columns(shape._replace(created=True))} FROM {ENTRY_FROM}
     WHERE e.user_id = p.parent_key AND {visible_entry("e")}
       AND (e.created_at, e.id) < ({NEWEST_FIRST_AFTER.format(ts="$4", id="$5")})
     ORDER BY e.created_at DESC, e.id DESC
@@ -115,7 +115,7 @@ async def fetch_entries_by_authors(
     return await fetch_pages(db, _by_authors(shape), audience, author_ids, after, limit)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _branches(shape: EntryShape) -> str:
     return f"""
 SELECT p.parent_key, x.* FROM unnest($3::bigint[]) AS p (parent_key)
@@ -147,7 +147,7 @@ async def fetch_branches(
     return await db.fetch(_branches(shape), *audience, list(parent_ids), after_order, limit)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _ancestors(shape: EntryShape) -> str:
     # Walks up from each entry to its root; the depth bound guards against a cycle made by
     # hand.

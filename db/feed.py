@@ -60,7 +60,7 @@ page AS (
 """
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _feed(shape: EntryShape) -> str:
     return f"""{_FEED_PAGE}
 SELECT page.feed_at, page.amplified_by, {entry_columns(shape)}

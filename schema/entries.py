@@ -64,9 +64,10 @@ class Entry(Node):
             "author": User.from_row(row, "author_", shape.author),
             "title": row["title"],
             "content": row["content"],
-            "created_at": row["created_at"],
             "counts": InteractionCounts.from_row(row),
         }
+        if shape.created:
+            values["created_at"] = row["created_at"]
         if shape.details:
             values |= {
                 "type": from_db(EntryType, row["type"]),

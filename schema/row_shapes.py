@@ -104,6 +104,7 @@ def _entry_shape(entry_fields: list[FieldNode], fragments: Fragments) -> EntrySh
         details=bool(names & ENTRY_DETAILS),
         viewer_flags=bool(names & ENTRY_VIEWER_FLAGS),
         author=_user_shape(list(_fields_of(authors, fragments))),
+        created="createdAt" in names,
     )
 
 

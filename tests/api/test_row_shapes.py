@@ -17,13 +17,14 @@ from db import unchecked
 from db.columns import EntryShape, UserShape
 from db.pool import capturing_statements
 from schema.row_shapes import entries_shape, page_shape, users_page_shape
-from tests.factories import entry_gid, make_entry, make_user
+from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data
 
 CARDS = EntryShape(
     details=False,
     viewer_flags=False,
     author=UserShape(profile=False, viewer_flags=False, card=False),
+    created=False,
 )
 
 
@@ -334,3 +335,62 @@ def test_an_authors_name_and_avatar_are_its_card_not_its_profile() -> None:
     assert shape_of("{ entries { nodes { author { bio } } } }").author == UserShape(
         profile=True, viewer_flags=False, card=False
     )
+
+
+def test_the_creation_is_read_when_selected() -> None:
+    assert shape_of("{ entries { nodes { id createdAt } } }") == CARDS._replace(created=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        ("query ($after: String) { entries(first: 2, after: $after) { %s } }", ("entries",)),
+        (
+            "query ($after: String, $user: ID!)"
+            " { user(id: $user) { entries(first: 2, after: $after) { %s } } }",
+            ("user", "entries"),
+        ),
+    ],
+)
+async def test_a_list_ordered_by_creation_pages_on_without_selecting_it(
+    conn: asyncpg.Connection, client: httpx.AsyncClient, query: str, path: tuple[str, ...]
+) -> None:
+    """Its cursors hold each entry's creation, read whatever the selection."""
+    reader, writer = await _setup(conn)
+    document = query % "nodes { title } pageInfo { endCursor }"
+    variables: dict[str, Any] = {"after": None}
+    if "$user" in document:
+        variables["user"] = user_gid(writer)
+
+    titles = []
+    for _ in range(2):
+        page = await data(client, document, variables, as_user=reader["id"])
+        for name in path:
+            page = page[name]
+        titles += [node["title"] for node in page["nodes"]]
+        variables["after"] = page["pageInfo"]["endCursor"]
+
+    assert titles == ["t2", "t1", "t0"]
+
+
+async def test_branches_and_ancestors_read_no_creation_unless_selected(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    reader, writer = await _setup(conn)
+    root = await make_entry(conn, writer, title="root")
+    middle = await make_entry(conn, reader, title="middle", parent_id=root["id"])
+    await make_entry(conn, writer, title="leaf", parent_id=middle["id"])
+    query = "query ($id: ID!) { entry(id: $id) { ancestors { %s } branches { nodes { %s } } } }"
+    variables = {"id": entry_gid(middle)}
+
+    with capturing_statements() as narrow_statements:
+        narrow = await data(client, query % ("title", "title"), variables)
+    with capturing_statements() as dated_statements:
+        dated = await data(client, query % ("title createdAt", "title createdAt"), variables)
+
+    assert narrow["entry"]["ancestors"] == [{"title": "root"}]
+    assert narrow["entry"]["branches"]["nodes"] == [{"title": "leaf"}]
+    assert [a["createdAt"] for a in dated["entry"]["ancestors"]] == [root["created_at"].isoformat()]
+    assert [b["title"] for b in dated["entry"]["branches"]["nodes"]] == ["leaf"]
+    assert not any("e.created_at" in sql for sql, _ in narrow_statements)
+    assert sum("e.created_at" in sql for sql, _ in dated_statements) == 2

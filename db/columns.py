@@ -99,6 +99,12 @@ def entry_columns(shape: EntryShape = FULL_ENTRY) -> str:
     return ", ".join(columns)
 
 
+def newest_first_columns(shape: EntryShape) -> str:
+    """The columns of a list ordered by creation (NEWEST_FIRST_AFTER): its cursors hold each
+    entry's creation, whether or not `shape` shows it."""
+    return entry_columns(shape._replace(created=True))
+
+
 ENTRY_COLUMNS = entry_columns()
 
 # Every statement takes the audience as $1 and $2; one whose columns and conditions may not

@@ -20,6 +20,7 @@ from db.columns import (
     EntryShape,
     entry_columns,
     fetch_pages,
+    newest_first_columns,
 )
 from db.executor import Executor
 from db.pool import fetch_planned_for_its_values
@@ -58,7 +59,7 @@ def _entries_query(by_author: bool, by_tag: bool, by_type: bool, shape: EntrySha
         conditions.append(f"e.type = ${params}::text")
     after = NEWEST_FIRST_AFTER.format(ts="$3", id="$4")
     return f"""
-SELECT {entry_columns(shape._replace(created=True))} FROM {ENTRY_FROM}
+SELECT {newest_first_columns(shape)} FROM {ENTRY_FROM}
 WHERE {" AND ".join(conditions)} AND (e.created_at, e.id) < ({after})
 ORDER BY e.created_at DESC, e.id DESC
 LIMIT $5
@@ -93,7 +94,7 @@ def _by_authors(shape: EntryShape) -> str:
     return f"""
 SELECT p.parent_key, x.* FROM unnest($3::uuid[]) AS p (parent_key)
 CROSS JOIN LATERAL (
-    SELECT {entry_columns(shape._replace(created=True))} FROM {ENTRY_FROM}
+    SELECT {newest_first_columns(shape)} FROM {ENTRY_FROM}
     WHERE e.user_id = p.parent_key AND {visible_entry("e")}
       AND (e.created_at, e.id) < ({NEWEST_FIRST_AFTER.format(ts="$4", id="$5")})
     ORDER BY e.created_at DESC, e.id DESC

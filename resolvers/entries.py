@@ -13,7 +13,6 @@ from resolvers.pagination import (
     INTERACTION_ORDER,
     NestedList,
     Page,
-    check_first,
     make_page,
 )
 from resolvers.tags import normalise_tag
@@ -38,8 +37,7 @@ async def resolve_entries(
     after: str | None,
     shape: EntryShape = FULL_ENTRY,
 ) -> Page:
-    first = check_first(first)
-    keyset = ENTRY_ORDER.decode(after)
+    first, keyset = ENTRY_ORDER.bounds(first, after)
     rows = await fetch_entries(
         ctx.db,
         ctx.audience,

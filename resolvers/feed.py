@@ -14,8 +14,7 @@ async def resolve_feed(
     ctx: Context, first: int | None, after: str | None, shape: EntryShape = FULL_ENTRY
 ) -> Page:
     ctx.require_viewer()
-    first = check_first(first)
-    keyset = FEED_ORDER.decode(after)
+    first, keyset = FEED_ORDER.bounds(first, after)
     rows = await fetch_feed(ctx.db, ctx.audience, after=keyset, limit=first + 1, shape=shape)
     return make_page(rows, first, keyset, FEED_ORDER)
 

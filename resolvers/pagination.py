@@ -43,6 +43,11 @@ class Keyset:
     def cursor(self, row: Row) -> str:
         return encode_cursor(self.tag, *[row[column] for column in self.columns])
 
+    def bounds(self, first: int | None, after: str | None) -> tuple[int, tuple[Any, ...] | None]:
+        """A page's size and the sort key it reads after: `first` checked, then `after`
+        decoded; BAD_USER_INPUT when either is bad."""
+        return check_first(first), self.decode(after)
+
     def decode(self, cursor: str | None) -> tuple[Any, ...] | None:
         """The sort key in `cursor`; BAD_USER_INPUT when it is not a cursor of this list."""
         if cursor is None:
@@ -130,8 +135,7 @@ async def resolve_page(
     shape: Hashable,
 ) -> Page:
     """A page of the list `nested` under `parent`, its rows of `shape` (db/columns.py)."""
-    first = check_first(first)
-    keyset = nested.order.decode(after)
+    first, keyset = nested.order.bounds(first, after)
     rows = await nested.loader(ctx.loaders).load((parent, first, keyset, shape))
     return make_page(rows, first, keyset, nested.order)
 
@@ -151,7 +155,5 @@ def counted_page(
     returned at once, with no statement and nothing to await (most entries of a feed page
     have no branches). Otherwise, the page to await."""
     if count == 0:
-        first = check_first(first)
-        keyset = nested.order.decode(after)
-        return make_page((), first, keyset, nested.order)
+        return make_page((), *nested.order.bounds(first, after), nested.order)
     return resolve_page(ctx, nested, parent, first, after, shape)

@@ -1,16 +1,19 @@
 """The pool plans each statement once for any values (db/pool.py's PLANNING), except those
-whose best plan turns on their values: entries with a tag are planned for the tag."""
+whose best plan turns on their values: entries with a tag are planned for the tag; and no
+plan builds a Memoize cache at every execution."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
 
 from db.entries import fetch_entries
-from db.pool import PLANNING, close_pool, counting_statements, create_pool
+from db.migrate import apply_all
+from db.pool import PLANNING, close_pool, connect, counting_statements, create_pool
 from db.visibility import Audience
+from tests.conftest import create_database, drop_database
 
 ANONYMOUS = Audience(None, False)
 
@@ -73,3 +76,45 @@ async def test_entries_with_a_tag_are_one_statement_counted(
     with counting_statements() as counted:
         await fetch_entries(one_connection, ANONYMOUS, tag="any", limit=21)
     assert counted[0] == 1
+
+
+@pytest.fixture
+def many_entries_by_few_authors() -> Iterator[str]:
+    """A database of its own (its statistics are the test's) where 50 authors wrote 400
+    entries each: a page's join to its authors repeats them, which is when PostgreSQL plans a
+    Memoize over that join."""
+    url = create_database()
+    apply_all(url)
+    yield url
+    drop_database(url)
+
+
+async def test_a_page_of_entries_builds_no_memoize_cache(many_entries_by_few_authors: str) -> None:
+    conn = await connect(many_entries_by_few_authors)
+    try:
+        await conn.execute(
+            "INSERT INTO users (username, email)"
+            " SELECT 'u' || i, 'u' || i || '@example.org' FROM generate_series(1, 50) AS i;"
+            " INSERT INTO stream_entries (user_id, content)"
+            " SELECT u.id, 'words' FROM users u, generate_series(1, 400);"
+            " ANALYZE"
+        )
+    finally:
+        await conn.close()
+    pool = await create_pool(many_entries_by_few_authors, min_size=1, max_size=1)
+    try:
+        await fetch_entries(pool, ANONYMOUS, limit=21)
+        statement, types = await pool.fetchrow(
+            "SELECT statement, parameter_types::text[] FROM pg_prepared_statements"
+            " WHERE strpos(statement, 'LIMIT $5') > 0"
+            " AND strpos(statement, 'pg_prepared_statements') = 0"
+        )
+        async with pool.acquire() as session:
+            await session.execute(f"PREPARE page ({', '.join(types)}) AS {statement}")
+            plan = await session.fetch("EXPLAIN EXECUTE page (NULL, false, NULL, NULL, 21)")
+            await session.execute("DEALLOCATE page")
+    finally:
+        await close_pool(pool, within=5)
+    lines = [row[0] for row in plan]
+    assert any("stream_entries" in line for line in lines), lines
+    assert not any("Memoize" in line for line in lines), lines

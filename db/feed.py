@@ -12,7 +12,15 @@ from functools import lru_cache
 
 import asyncpg
 
-from db.columns import ENTRY_FROM, FULL_ENTRY, NEWEST_FIRST_AFTER, EntryShape, entry_columns
+from db.columns import (
+    ENTRY_FROM,
+    FULL_ENTRY,
+    NEWEST_FIRST_AFTER,
+    EntryShape,
+    UserShape,
+    entry_columns,
+    user_columns,
+)
 from db.executor import Executor
 from db.visibility import Audience, visible_entry
 
@@ -60,12 +68,17 @@ page AS (
 """
 
 
-@lru_cache(maxsize=64)
-def _feed(shape: EntryShape) -> str:
+@lru_cache(maxsize=256)
+def _feed(shape: EntryShape, amplifier: UserShape | None) -> str:
+    amplifier_columns, amplifier_join = "", ""
+    if amplifier is not None:
+        amplifier_columns = ", " + user_columns("amp", "amplifier_", amplifier)
+        amplifier_join = "LEFT JOIN users amp ON amp.id = page.amplified_by"
     return f"""{_FEED_PAGE}
-SELECT page.feed_at, page.amplified_by, {entry_columns(shape)}
+SELECT page.feed_at, page.amplified_by, {entry_columns(shape)}{amplifier_columns}
 FROM page
 JOIN ({ENTRY_FROM}) ON e.id = page.entry_id
+{amplifier_join}
 ORDER BY page.feed_at DESC, page.entry_id DESC
 """
 
@@ -77,6 +90,10 @@ async def fetch_feed(
     after: FeedKeyset | None,
     limit: int,
     shape: EntryShape = FULL_ENTRY,
+    amplifier: UserShape | None = None,
 ) -> list[asyncpg.Record]:
+    """The page's rows: the entry's columns of `shape`, and, with `amplifier`, the columns
+    of that shape of the user who amplified it (prefixed `amplifier_`, null for an entry
+    placed by its author): a page says why each entry is there in the same statement."""
     after_ts, after_id = after or (None, None)
-    return await db.fetch(_feed(shape), *audience, after_ts, after_id, limit)
+    return await db.fetch(_feed(shape, amplifier), *audience, after_ts, after_id, limit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.columns import FULL_ENTRY, EntryShape
+from db.columns import FULL_ENTRY, EntryShape, UserShape
 from db.executor import Row
 from db.feed import fetch_feed
 from db.trending import fetch_trending
@@ -11,11 +11,18 @@ from resolvers.pagination import FEED_ORDER, Page, check_first, make_page
 
 
 async def resolve_feed(
-    ctx: Context, first: int | None, after: str | None, shape: EntryShape = FULL_ENTRY
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    shape: EntryShape = FULL_ENTRY,
+    amplifier: UserShape | None = None,
 ) -> Page:
+    """The viewer's feed page: entries of `shape`, with their amplifiers of that shape."""
     ctx.require_viewer()
     first, keyset = FEED_ORDER.bounds(first, after)
-    rows = await fetch_feed(ctx.db, ctx.audience, after=keyset, limit=first + 1, shape=shape)
+    rows = await fetch_feed(
+        ctx.db, ctx.audience, after=keyset, limit=first + 1, shape=shape, amplifier=amplifier
+    )
     return make_page(rows, first, keyset, FEED_ORDER)
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import strawberry
 
-from db.columns import FULL_ENTRY, EntryShape
+from db.columns import EntryShape, UserShape
 from resolvers.pagination import Page
-from resolvers.users import resolve_user_by_pk
-from schema.common import Info
+from schema.common import built
 from schema.connections import PageInfo
 from schema.entries import Entry
 from schema.users import User
@@ -25,14 +23,8 @@ from schema.users import User
     )
 )
 class FeedReason:
-    amplifier_pk: strawberry.Private[UUID]
     amplified_at: datetime = strawberry.field(description="When it was amplified.")
-
-    @strawberry.field(description="The followed user who amplified the entry.")
-    async def amplified_by(self, info: Info) -> User:
-        row = await resolve_user_by_pk(info.context, self.amplifier_pk)
-        assert row is not None, "an amplification's user exists (foreign key)"
-        return User.from_row(row)
+    amplified_by: User = strawberry.field(description="The followed user who amplified the entry.")
 
 
 @strawberry.type(description="An entry in the feed, why it is there, and its cursor.")
@@ -46,14 +38,18 @@ class FeedEdge:
     )
 
     @classmethod
-    def from_row(cls, cursor: str, row: Any, shape: EntryShape = FULL_ENTRY) -> FeedEdge:
-        amplifier = row["amplified_by"]
-        reason = (
-            None
-            if amplifier is None
-            else FeedReason(amplifier_pk=amplifier, amplified_at=row["feed_at"])
-        )
-        return cls(cursor=cursor, node=Entry.from_row(row, shape), reason=reason)
+    def from_row(
+        cls, cursor: str, row: Any, shape: EntryShape, amplifier: UserShape | None
+    ) -> FeedEdge:
+        """An edge of a row of db.feed.fetch_feed of these shapes: its reason's amplifier is
+        absent (see User.from_row) when the page was read without one."""
+        reason = None
+        if row["amplified_by"] is not None:
+            values: dict[str, Any] = {"amplified_at": row["feed_at"]}
+            if amplifier is not None:
+                values["amplified_by"] = User.from_row(row, "amplifier_", amplifier)
+            reason = built(FeedReason, values)
+        return built(cls, {"cursor": cursor, "node": Entry.from_row(row, shape), "reason": reason})
 
 
 @strawberry.type(description="A page of the viewer's feed.")
@@ -64,9 +60,14 @@ class FeedConnection:
     page_info: PageInfo = strawberry.field(description="Where this page sits in the feed.")
 
     @classmethod
-    def from_page(cls, page: Page, shape: EntryShape = FULL_ENTRY) -> FeedConnection:
-        """The page's rows, of `shape` (db/columns.py)."""
+    def from_page(
+        cls, page: Page, shape: EntryShape, amplifier: UserShape | None
+    ) -> FeedConnection:
+        """The page's rows, of these shapes (db/feed.py)."""
         return cls(
-            edges=[FeedEdge.from_row(page.cursor(i), r, shape) for i, r in enumerate(page.rows)],
+            edges=[
+                FeedEdge.from_row(page.cursor(i), row, shape, amplifier)
+                for i, row in enumerate(page.rows)
+            ],
             page_info=PageInfo.from_page(page),
         )

@@ -14,7 +14,7 @@ from schema.connections import After, First
 from schema.entries import Entry, EntryConnection, EntryFilter
 from schema.enums import TrendingWindow, db_value
 from schema.feed import FeedConnection
-from schema.row_shapes import entries_shape, page_shape
+from schema.row_shapes import amplifier_shape, entries_shape, page_shape
 from schema.users import User
 
 _NODE_TYPES: dict[str, type[Entry] | type[User]] = {"Entry": Entry, "User": User}
@@ -108,9 +108,9 @@ class Query:
     async def feed(
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> FeedConnection:
-        shape = page_shape(info)
-        page = await feed.resolve_feed(info.context, first, after, shape)
-        return FeedConnection.from_page(page, shape)
+        shape, amplifier = page_shape(info), amplifier_shape(info)
+        page = await feed.resolve_feed(info.context, first, after, shape, amplifier)
+        return FeedConnection.from_page(page, shape, amplifier)
 
     @strawberry.field(
         description="Public entries with the most interactions in the window, most first."

@@ -57,6 +57,13 @@ def entries_shape(info: Any) -> EntryShape:
     return shape
 
 
+def amplifier_shape(info: Any) -> UserShape | None:
+    """The shape of the users who amplified a feed page's entries (`feed`'s `edges { reason
+    { amplifiedBy } }`); None when the selection never reaches them."""
+    shape: UserShape | None = _cached(info, "amplifier", _amplifier)
+    return shape
+
+
 def users_page_shape(info: Any) -> UserShape:
     """The shape of the users of a connection field (`resonators`, `followers`)."""
     shape: UserShape = _cached(info, "user page", _user_page)
@@ -95,6 +102,18 @@ def _entries(nodes: list[FieldNode], fragments: Fragments) -> EntryShape:
 
 def _user_page(nodes: list[FieldNode], fragments: Fragments) -> UserShape:
     return _user_shape(list(_through(_fields_of(nodes, fragments), CONNECTION, fragments)))
+
+
+def _amplifier(nodes: list[FieldNode], fragments: Fragments) -> UserShape | None:
+    reasons = _named(_through(_fields_of(nodes, fragments), {"edges": "item"}, fragments), "reason")
+    amplifiers = list(_named(_fields_of(reasons, fragments), "amplifiedBy"))
+    if not amplifiers:
+        return None
+    return _user_shape(list(_fields_of(amplifiers, fragments)))
+
+
+def _named(fields: Iterable[FieldNode], name: str) -> list[FieldNode]:
+    return [field for field in fields if field.name.value == name]
 
 
 def _entry_shape(entry_fields: list[FieldNode], fragments: Fragments) -> EntryShape:

@@ -6,6 +6,7 @@ import asyncpg
 import httpx
 
 from db import unchecked
+from db.pool import capturing_statements
 from db.trending import refresh_trending
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data, error_codes, post
@@ -50,6 +51,38 @@ async def test_feed_holds_entries_amplified_by_followed_users_with_the_reason(
     reason = edges[0]["reason"]
     assert reason["amplifiedBy"] == {"id": user_gid(friend)}
     assert reason["amplifiedAt"]
+
+
+AMPLIFIER = """
+  id username name avatar bio location role email followerCount followingCount createdAt
+  viewerIsFollowing followsViewer
+"""
+
+
+async def test_who_amplified_answers_as_the_user_field_in_the_pages_one_statement(
+    conn: asyncpg.Connection, client: httpx.AsyncClient
+) -> None:
+    me, friend, stranger = await make_user(conn), await make_user(conn), await make_user(conn)
+    await unchecked.insert_follow(conn, follower_id=me["id"], followed_id=friend["id"])
+    await unchecked.insert_follow(conn, follower_id=friend["id"], followed_id=me["id"])
+    await make_entry(conn, friend)
+    theirs = await make_entry(conn, stranger)
+    await unchecked.insert_amplification(conn, user_id=friend["id"], entry_id=theirs["id"])
+    feed = f"{{ feed {{ edges {{ reason {{ amplifiedBy {{ {AMPLIFIER} }} }} }} }} }}"
+
+    with capturing_statements() as statements:
+        edges = (await data(client, feed, as_user=me["id"]))["feed"]["edges"]
+    user = await data(
+        client,
+        f"query ($id: ID!) {{ user(id: $id) {{ {AMPLIFIER} }} }}",
+        {"id": user_gid(friend)},
+        as_user=me["id"],
+    )
+
+    assert len(statements) == 1
+    assert [e["reason"] for e in edges] == [{"amplifiedBy": user["user"]}, None]
+    assert user["user"]["viewerIsFollowing"] and user["user"]["followsViewer"]
+    assert user["user"]["email"] is None  # another user's, as the user field says
 
 
 async def test_an_entry_amplified_twice_appears_once_at_its_first_amplification(

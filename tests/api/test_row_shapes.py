@@ -16,7 +16,7 @@ from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, 
 from db import unchecked
 from db.columns import EntryShape, UserShape
 from db.pool import capturing_statements
-from schema.row_shapes import entries_shape, page_shape, users_page_shape
+from schema.row_shapes import amplifier_shape, entries_shape, page_shape, users_page_shape
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data
 
@@ -206,6 +206,29 @@ async def test_a_narrow_feed_answers_as_a_full_one(
     ]
     assert all(e["node"]["author"]["viewerIsFollowing"] for e in expected["feed"]["edges"])
     assert "viewer_has_resonated" not in statements[0][0]
+
+
+def test_a_feed_read_without_who_amplified_reads_no_amplifier() -> None:
+    for document in (
+        "{ feed { edges { node { id } } } }",
+        "{ feed { edges { reason { amplifiedAt } } } }",
+        "{ feed { pageInfo { hasNextPage } } }",
+    ):
+        assert amplifier_shape(info_at(document)) is None, document
+
+
+def test_a_feeds_amplifiers_are_shaped_from_their_selection() -> None:
+    document = """
+    { feed { edges { reason { amplifiedBy { id username } } ...Why } } }
+    fragment Why on FeedEdge { reason { ... on FeedReason { amplifiedBy { viewerIsFollowing } } } }
+    """
+    assert amplifier_shape(info_at(document)) == UserShape(
+        profile=False, viewer_flags=True, card=False
+    )
+    document = "{ feed { edges { reason { amplifiedBy { bio } } } } }"
+    assert amplifier_shape(info_at(document)) == UserShape(
+        profile=True, viewer_flags=False, card=False
+    )
 
 
 def test_a_list_of_entries_is_shaped_from_its_own_selection() -> None:

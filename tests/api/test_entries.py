@@ -9,6 +9,7 @@ import httpx
 
 from db import unchecked
 from db.pool import counting_statements
+from resolvers.pagination import BRANCH_ORDER, empty_page
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import data, error_codes, post
 
@@ -304,12 +305,20 @@ async def test_an_empty_counted_list_still_refuses_a_bad_first_or_cursor(
     conn: asyncpg.Connection, client: httpx.AsyncClient
 ) -> None:
     entry = await make_entry(conn, await make_user(conn))
-    for variables in ({"first": 101}, {"after": "not a cursor"}):
+    # Each twice: the empty pages are kept (resolvers/pagination.empty_page), refusals not.
+    for variables in ({"first": 101}, {"after": "not a cursor"}) * 2:
         body = await post(client, COUNTED_LISTS, {"id": entry_gid(entry), **variables})
         # The first list's error nulls the entry (the lists are non-null): one error.
         assert error_codes(body) == ["BAD_USER_INPUT"]
         assert body["errors"][0]["path"] == ["entry", "branches"]
         assert body["data"] == {"entry": None}
+
+
+def test_empty_pages_of_one_list_first_and_cursor_are_one_page() -> None:
+    page = empty_page(BRANCH_ORDER, 3, None)
+    assert page is empty_page(BRANCH_ORDER, 3, None)
+    assert (page.rows, page.has_next_page, page.has_previous_page) == ((), False, False)
+    assert empty_page(BRANCH_ORDER, 4, None) is not page
 
 
 async def test_an_empty_counted_list_read_after_a_cursor_has_a_previous_page(

@@ -106,7 +106,7 @@ def _user_page(nodes: list[FieldNode], fragments: Fragments) -> UserShape:
 
 def _amplifier(nodes: list[FieldNode], fragments: Fragments) -> UserShape | None:
     reasons = _named(_through(_fields_of(nodes, fragments), {"edges": "item"}, fragments), "reason")
-    amplifiers = list(_named(_fields_of(reasons, fragments), "amplifiedBy"))
+    amplifiers = _named(_fields_of(reasons, fragments), "amplifiedBy")
     if not amplifiers:
         return None
     return _user_shape(list(_fields_of(amplifiers, fragments)))
@@ -118,7 +118,7 @@ def _named(fields: Iterable[FieldNode], name: str) -> list[FieldNode]:
 
 def _entry_shape(entry_fields: list[FieldNode], fragments: Fragments) -> EntryShape:
     names = {field.name.value for field in entry_fields}
-    authors = [field for field in entry_fields if field.name.value == "author"]
+    authors = _named(entry_fields, "author")
     return EntryShape(
         details=bool(names & ENTRY_DETAILS),
         viewer_flags=bool(names & ENTRY_VIEWER_FLAGS),

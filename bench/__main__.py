@@ -42,29 +42,68 @@ class Bench:
     def timing(self) -> dict[str, float]:
         return {"duration": self.args.duration, "warmup": self.args.warmup}
 
-    def http(
-        self, name: str, server: Server, concurrency: int, workers: list[list[dict[str, Any]]]
+    def _http_plan(
+        self, server: Server, concurrency: int, workers: list[list[dict[str, Any]]]
     ) -> dict[str, Any]:
-        plan = {
+        return {
             "url": server.url,
             "server_pid": server.process.pid,
             "concurrency": concurrency,
             "workers": workers,
             **self.timing(),
         }
-        runs = [run_client("bench.load", plan) for _ in range(self.args.runs)]
-        return self._record(name, runs)
 
-    def floor(self, name: str, concurrency: int, workers: list[list[list[Any]]]) -> dict[str, Any]:
-        plan = {
+    def _floor_plan(self, concurrency: int, workers: list[list[list[Any]]]) -> dict[str, Any]:
+        return {
             "dsn": self.url,
             "concurrency": concurrency,
             "pool_size": pool_size(self.args.concurrency),
             "workers": workers,
             **self.timing(),
         }
+
+    def http(
+        self, name: str, server: Server, concurrency: int, workers: list[list[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        plan = self._http_plan(server, concurrency, workers)
+        runs = [run_client("bench.load", plan) for _ in range(self.args.runs)]
+        return self._record(name, runs)
+
+    def floor(self, name: str, concurrency: int, workers: list[list[list[Any]]]) -> dict[str, Any]:
+        plan = self._floor_plan(concurrency, workers)
         runs = [run_client("bench.floor", plan, binary=True) for _ in range(self.args.runs)]
         return self._record(name, runs)
+
+    def beside_floor(
+        self,
+        name: str,
+        server: Server,
+        concurrency: int,
+        requests: list[list[dict[str, Any]]],
+        statements: list[list[list[Any]]],
+    ) -> dict[str, Any]:
+        """The server's runs and the floor's taking turns, the first of each pair in turn,
+        and the ratio of each pair (`<name>_over_floor`). On this kind of machine
+        PostgreSQL's CPU for the same page moves by a third from one minute to the next
+        whatever drives it, so a ratio of two medians taken minutes apart measures the
+        machine as much as the server."""
+        http_plan = self._http_plan(server, concurrency, requests)
+        floor_plan = self._floor_plan(concurrency, statements)
+        served: list[dict[str, Any]] = []
+        floors: list[dict[str, Any]] = []
+        for pair in range(self.args.runs):
+            if pair % 2:
+                served.append(run_client("bench.load", http_plan))
+            floors.append(run_client("bench.floor", floor_plan, binary=True))
+            if not pair % 2:
+                served.append(run_client("bench.load", http_plan))
+        self._record(f"{name}_floor", floors)
+        ratios = [round(s["rps"] / f["rps"], 3) for s, f in zip(served, floors, strict=True)]
+        self.results[f"{name}_over_floor"] = {"pairs": ratios} | median_of(
+            [{"ratio": r} for r in ratios], "ratio"
+        )
+        print(f"  {name} / floor, in turns: {ratios}", flush=True)
+        return self._record(name, served)
 
     def _record(self, name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
         summary: dict[str, Any] = {
@@ -207,12 +246,15 @@ def run(args: argparse.Namespace) -> Path | None:
             root=args.server_tree,
         )
         try:
-            if "feed" in only:
-                feed = [[reads["feed"]]]
-                bench.http(f"feed_{concurrency}_workers_{workers}", everyone, concurrency, feed)
-            if "list" in only:
-                listed = [[reads["list"]]]
-                bench.http(f"list_{concurrency}_workers_{workers}", everyone, concurrency, listed)
+            for scenario in ("feed", "list"):
+                if scenario in only:
+                    bench.beside_floor(
+                        f"{scenario}_{concurrency}_workers_{workers}",
+                        everyone,
+                        concurrency,
+                        [[reads[scenario]]],
+                        [[captured[scenario]]],
+                    )
         finally:
             everyone.stop()
 

@@ -63,3 +63,16 @@ class TimedOut(ApiError):
     """The request, or one of its statements, ran past its time bound."""
 
     code = "TIMEOUT"
+
+
+class PersistedQueryNotFound(ApiError):
+    """Apollo's automatic persisted queries: the hash names no query this server keeps; the
+    client sends it again with the query."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class PersistedQueryNotSupported(ApiError):
+    """Apollo's automatic persisted queries are off here: the client stops sending hashes."""
+
+    code = "PERSISTED_QUERY_NOT_SUPPORTED"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from strawberry.scalars import JSON
 
 from schema.builtin_scalars import refuse_unusable_input
 from schema.compiled_executor import CompiledSharedEventExecutor
+from schema.date_time import DATE_TIME_SCALAR
 from schema.deadline import Deadline
 from schema.entries import Entry
 from schema.json_scalar import JSON_SCALAR
@@ -53,7 +56,7 @@ def build_schema(
         types=[Entry, User],
         extensions=extensions,  # type: ignore[arg-type]
         execution_context_class=CompiledSharedEventExecutor if compiled else SharedEventExecutor,
-        scalar_overrides={JSON: JSON_SCALAR},
+        scalar_overrides={JSON: JSON_SCALAR, datetime: DATE_TIME_SCALAR},
     )
     schema.limits = limits
     schema.deadline_seconds = deadline_seconds or None

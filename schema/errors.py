@@ -32,7 +32,15 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 
 from db import errors as db_errors
-from resolvers.errors import ApiError, BadUserInput, RateLimited, TimedOut, Unavailable
+from resolvers.errors import (
+    ApiError,
+    BadUserInput,
+    Forbidden,
+    RateLimited,
+    TimedOut,
+    Unauthenticated,
+    Unavailable,
+)
 
 logger = logging.getLogger("resonance.errors")
 
@@ -42,6 +50,18 @@ UNAVAILABLE_RETRY_AFTER_SECONDS = 2
 # HTTP statuses for an answer with no data whose (first) error has this code; every other
 # answer is 200, whatever its errors (GraphQL over HTTP with application/json).
 STATUS_BY_CODE = {RateLimited.code: 429, Unavailable.code: 503}
+# The status of an answer with no `data` entry at all: a request error (the operation never
+# ran) sent as application/graphql-response+json, or a refusal before GraphQL runs. GraphQL
+# over HTTP asks a 4xx or 5xx for it; by the (first) error's code, 400 for any other.
+REQUEST_ERROR_STATUS = {
+    BadUserInput.code: 400,
+    Unauthenticated.code: 401,
+    Forbidden.code: 403,
+    RateLimited.code: 429,
+    ApiError.code: 500,
+    Unavailable.code: 503,
+    TimedOut.code: 504,
+}
 
 
 class _LineEvery:
@@ -163,12 +183,21 @@ def escaped(schema: BaseSchema, error: Exception) -> GraphQLFormattedError:
     return with_code(error).formatted
 
 
+def is_request_error(result: ExecutionResult) -> bool:
+    """No data, and no error of a field: the operation never ran (a document that does not
+    parse or validate, variables that do not coerce, a refusal before execution)."""
+    errors = result.errors
+    return result.data is None and bool(errors) and all(e.path is None for e in errors or ())
+
+
 def response_status(body: Mapping[str, Any]) -> tuple[int | None, dict[str, str]]:
     """The HTTP status (None: the default) and headers for a GraphQL response body."""
     errors = body.get("errors")
     if body.get("data") is not None or not errors:
         return None, {}
     code = str((errors[0].get("extensions") or {}).get("code"))
+    if "data" not in body:
+        return REQUEST_ERROR_STATUS.get(code, 400), retry_after(body)
     return STATUS_BY_CODE.get(code), retry_after(body)
 
 

@@ -29,7 +29,9 @@ _NODE_TYPES: dict[str, type[Entry] | type[User]] = {"Entry": Entry, "User": User
         "say when to try again in `extensions.retryAfter` (seconds; HTTP 429 or 503 with "
         "Retry-After when the operation got no data). TIMEOUT: the operation, or one of its "
         "database statements, ran past its time bound. A mutation answered UNAVAILABLE or "
-        "TIMEOUT may or may not have been applied."
+        "TIMEOUT may or may not have been applied. Automatic persisted queries (a hash in "
+        "`extensions.persistedQuery`) may answer PERSISTED_QUERY_NOT_FOUND (send the query "
+        "with its hash) or PERSISTED_QUERY_NOT_SUPPORTED (send queries in full)."
     )
 )
 class Query:

@@ -36,10 +36,13 @@ from resolvers.errors import ApiError, BadUserInput
 from resolvers.snapshots import Snapshots
 from schema import build_schema
 from schema.errors import INTERNAL_MESSAGE, graphql_error, internal, response_status
-from server import access_log, graphiql, graphql_post, http_input
+from server import access_log, graphiql, graphql_request, http_input
+from server.answers import Caching, batch_response, graphql_response
 from server.auth import authenticate
 from server.errors import http_error, unexpected_error
 from server.health import healthz, readyz
+from server.media_types import MediaType, negotiate
+from server.persisted_queries import PersistedQueries
 from server.rate_budget import RedisRateBudget, rate_budget
 from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
 from server.tasks import refresh_trending_forever
@@ -48,11 +51,49 @@ from server.ws_handlers import UNEXPECTED, LegacyWSHandler, TransportWSHandler, 
 
 logger = logging.getLogger("resonance.server")
 
+
+class _OurWordsForOrigins(logging.Filter):
+    """Strawberry's warning for a refused WebSocket origin tells the operator to set
+    `allowed_origins`, its argument; GraphQLApp logs the same refusal naming CORS_ORIGINS."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Rejected WebSocket connection from origin")
+
+
+logging.getLogger("strawberry.ws").addFilter(_OurWordsForOrigins())
+
 SUBSCRIPTION = OperationType.SUBSCRIPTION
 SUBSCRIPTIONS_OVER_HTTP = (
     "subscriptions run over the WebSocket at /graphql (graphql-transport-ws or graphql-ws),"
     " not over HTTP"
 )
+
+
+# What pages of the CORS origins may send: our own headers and those GraphQL clients and
+# tracing add (Apollo Client's name and version, its CSRF-prevention header, W3C trace
+# context and baggage, Sentry's trace), and a conditional GET's If-None-Match.
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "If-None-Match",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "sentry-trace",
+]
+# What their scripts may read of an answer beyond the safelisted headers.
+CORS_RESPONSE_HEADERS = ["ETag", "Retry-After"]
+
+
+def _names_an_operation(params: Mapping[str, str]) -> bool:
+    """A GET with a query, or a persisted query's hash: ours to serve; without either it is
+    a browser's visit (GraphiQL) or a mistake, which Strawberry's view answers."""
+    return "query" in params or "extensions" in params
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -80,6 +121,7 @@ class GraphQLApp(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.settings = settings
+        self.persisted_queries = PersistedQueries(settings.persisted_query_bytes)
         self.websocket_adapter_class = reader_within(settings.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -103,10 +145,11 @@ class GraphQLApp(GraphQL[Context, None]):
         response: Response
         try:
             http_input.check_declared_length(request.headers, limit)
-            if scope["method"] == "POST" and not self._get_stream_transport_from_headers(
-                request.headers
-            ):
+            method = scope["method"]
+            if method == "POST" and not self._get_stream_transport_from_headers(request.headers):
                 response = await self._serve_post(request)
+            elif method == "GET" and _names_an_operation(request.query_params):
+                response = await self._serve_get(request)
             else:
                 response = await self.run(request)
         except http_input.Refused as refused:
@@ -120,11 +163,50 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def _serve_post(self, request: Request) -> Response:
         """A POST of one operation, as `run` serves it without its wrappers
-        (server/graphql_post.py)."""
+        (server/graphql_request.py), answered in the media type the client accepts."""
+        media_type = negotiate(request.headers.get("accept"))
+        body = await request.body()
+        operation = graphql_request.read_post(request.headers, body, self.settings.max_batch)
+        if isinstance(operation, list):
+            return await self._serve_batch(request, operation, media_type)
         context = await self.get_context(request, None)
-        operation = graphql_post.read_operation(request.headers, await request.body())
         result = await self._execute_one("POST", context, operation)
-        return graphql_post.json_response(result)
+        return graphql_response(result, media_type)
+
+    async def _serve_batch(
+        self, request: Request, operations: list[GraphQLRequestData], media_type: MediaType
+    ) -> Response:
+        """A batch: its operations run at once, each as a request of its own (its context
+        and loaders, its share of the limits and the rate budget), answered in order; one
+        refused before it runs is answered with its error, the others still run."""
+
+        async def run(operation: GraphQLRequestData) -> ExecutionResult:
+            context = await self.get_context(request, None)
+            try:
+                return await self._execute_one("POST", context, operation)
+            except http_input.Refused as refused:
+                return ExecutionResult(data=None, errors=[graphql_error(refused)])
+            except HTTPException as error:
+                refusal = BadUserInput(error.reason)
+                return ExecutionResult(data=None, errors=[graphql_error(refusal)])
+
+        results = await asyncio.gather(*(run(operation) for operation in operations))
+        return batch_response(results, media_type)
+
+    async def _serve_get(self, request: Request) -> Response:
+        """A GET with a query: a query only (a mutation is 405, naming POST), its answer
+        one that caches may keep (server/answers.py)."""
+        headers = request.headers
+        media_type = negotiate(headers.get("accept"))
+        context = await self.get_context(request, None)
+        operation = graphql_request.read_get(request.query_params)
+        result = await self._execute_one("GET", context, operation)
+        caching = Caching(
+            viewer="authorization" in headers,
+            max_age_seconds=self.settings.get_max_age_seconds,
+            if_none_match=headers.get("if-none-match"),
+        )
+        return graphql_response(result, media_type, caching)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """Strawberry's JSON response, with the status and headers its errors call for."""
@@ -193,9 +275,15 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> ExecutionResult:
         """Strawberry's execute_single, except that a subscription is refused before it runs:
         over HTTP its resolver would run once and answer INTERNAL."""
+        refused = context.auth_error
+        if refused is None:
+            try:
+                request_data = self.persisted_queries.resolve(request_data)
+            except ApiError as error:
+                refused = error
         access_log.record_operation(request_data)
-        if context.auth_error is not None:
-            return ExecutionResult(data=None, errors=[graphql_error(context.auth_error)])
+        if refused is not None:
+            return ExecutionResult(data=None, errors=[graphql_error(refused)])
         try:
             return await self.schema.execute(
                 request_data.query,
@@ -209,11 +297,23 @@ class GraphQLApp(GraphQL[Context, None]):
         except InvalidOperationTypeError as error:
             if error.operation_type is SUBSCRIPTION:
                 raise http_input.Refused(SUBSCRIPTIONS_OVER_HTTP, 400) from None
-            raise HTTPException(405, error.as_http_error_reason(method)) from None
+            reason = error.as_http_error_reason(method)
+            raise http_input.Refused(reason, 405, {"Allow": "POST"}) from None
         except CannotGetOperationTypeError as error:
             raise HTTPException(400, error.as_http_error_reason()) from None
         except MissingQueryError:
             raise HTTPException(400, "No GraphQL query found in the request") from None
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """Strawberry's rule (the origins in CORS_ORIGINS, or any with `*`), saying which
+        setting to change when it refuses: Strawberry's own warning names its argument."""
+        if super().is_websocket_origin_allowed(request, origin):
+            return True
+        logger.warning(
+            "WebSocket from origin %r refused: add it to CORS_ORIGINS to let its pages connect",
+            origin[:200],
+        )
+        return False
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         authenticate_connection(context, self.settings)
@@ -268,7 +368,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
+                allow_headers=CORS_REQUEST_HEADERS,
+                expose_headers=CORS_RESPONSE_HEADERS,
                 max_age=600,
             )
         )

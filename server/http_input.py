@@ -83,8 +83,26 @@ def parse(data: bytes | str, what: str) -> object:
 def request_object(body: bytes | str) -> dict[str, Any]:
     """A POST body: strict, bounded JSON (server/json_input.py), and an object."""
     parsed = parse(body, "the request body")
-    if not isinstance(parsed, dict):  # a list would be a batch: we take none
+    if not isinstance(parsed, dict):
         raise Refused("the request body must be a JSON object with a query", 400)
+    return parsed
+
+
+def request_objects(body: bytes | str, max_batch: int) -> dict[str, Any] | list[dict[str, Any]]:
+    """A POST body: an operation's object, or a batch of them (a JSON array of at most
+    `max_batch`, as Apollo's BatchHttpLink sends)."""
+    parsed = parse(body, "the request body")
+    if isinstance(parsed, dict):
+        return parsed
+    if not isinstance(parsed, list):
+        raise Refused("the request body must be a JSON object with a query", 400)
+    if not parsed:
+        raise Refused("a batch must hold at least one operation", 400)
+    if len(parsed) > max_batch:
+        raise Refused(f"a batch holds at most {max_batch} operations, not {len(parsed)}", 400)
+    for index, each in enumerate(parsed):
+        if not isinstance(each, dict):
+            raise Refused(f"operation {index} of the batch must be a JSON object", 400)
     return parsed
 
 

@@ -218,6 +218,26 @@ class Settings:
         "comma-separated origins allowed to call the API and open its WebSocket; `*` for any",
         shown="unset (no cross-origin pages)",
     )
+    max_batch: int = setting(
+        "MAX_BATCH",
+        10,
+        "most operations in one POST of a batch (a JSON array); each is its own request to "
+        "the limits and the rate budget",
+    )
+    # server/persisted_queries.py: Apollo's automatic persisted queries.
+    persisted_query_bytes: int = setting(
+        "PERSISTED_QUERY_BYTES",
+        16 * 1024 * 1024,
+        "text of the queries automatic persisted queries keep per process, the least "
+        "recently used dropped first; `0` turns them off (`PERSISTED_QUERY_NOT_SUPPORTED`)",
+    )
+    # server/answers.py: a GET query's answer without errors may be kept this long.
+    get_max_age_seconds: int = setting(
+        "GET_MAX_AGE_SECONDS",
+        5,
+        "how long a shared cache (a CDN) may keep an anonymous GET query's answer "
+        "(`Cache-Control: public, max-age`); `0`: each use revalidated by its `ETag`",
+    )
     # Young-generation collections (server/gc_tuning.py); 0 keeps CPython's 700.
     gc_gen0_threshold: int = setting(
         "GC_GEN0_THRESHOLD",

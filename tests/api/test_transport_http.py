@@ -116,7 +116,7 @@ async def test_malformed_json_says_where(client: httpx.AsyncClient) -> None:
     assert "line 1" in message
 
 
-@pytest.mark.parametrize("body", [b"[1, 2]", b"[]", b'"text"', b"42", b"null"])
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"42", b"null"])
 async def test_a_body_that_is_not_an_object_is_400(client: httpx.AsyncClient, body: bytes) -> None:
     assert "JSON object" in await refusal(client, body, 400)
 

@@ -19,11 +19,18 @@ CODES = {
     "CONFLICT",
     "RATE_LIMITED",
     "TIMEOUT",
+    "PERSISTED_QUERY_NOT_FOUND",
+    "PERSISTED_QUERY_NOT_SUPPORTED",
 }
 
 
 def sound_body(body: Any, context: str) -> None:
-    """A GraphQL response: errors, if any, each with a message and a known code."""
+    """A GraphQL response (or a batch's, a list of them): errors, if any, each with a message
+    and a known code."""
+    if isinstance(body, list) and body:
+        for each in body:
+            sound_body(each, context)
+        return
     assert isinstance(body, dict), f"{context}: the body is not an object: {body!r}"[:2000]
     assert "data" in body or "errors" in body, f"{context}: {body!r}"[:2000]
     for error in body.get("errors") or ():
@@ -33,7 +40,8 @@ def sound_body(body: Any, context: str) -> None:
 
 
 def sound_response(response: httpx.Response, context: str) -> dict[str, Any]:
-    """No 5xx, a JSON body shaped like GraphQL, within the time bound."""
+    """No 5xx, a JSON body shaped like GraphQL, within the time bound: the answer (a batch's
+    first)."""
     assert response.status_code < 500, (
         f"{context}: HTTP {response.status_code}: {response.text[:500]}"
     )
@@ -48,8 +56,10 @@ def sound_response(response: httpx.Response, context: str) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise AssertionError(f"{context}: not JSON: {response.text[:500]!r}") from None
     sound_body(body, context)
-    OUTCOMES[outcome(body)] += 1
-    result: dict[str, Any] = body
+    answers = body if isinstance(body, list) else [body]  # a batch's, or one
+    for answer in answers:
+        OUTCOMES[outcome(answer)] += 1
+    result: dict[str, Any] = answers[0]
     return result
 
 

@@ -72,3 +72,46 @@ async def test_a_configured_origin_may_open_the_websocket(served: Served) -> Non
     with pytest.raises(InvalidStatus):
         async with connect(url, origin=Origin("https://evil.example"), subprotocols=protocols):
             pass
+
+
+# What Apollo Client, tracing libraries and a conditional GET add to a request.
+CLIENT_HEADERS = [
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "sentry-trace",
+    "if-none-match",
+]
+
+
+@pytest.mark.parametrize("header", CLIENT_HEADERS)
+async def test_the_headers_graphql_clients_and_tracing_add_pass_the_preflight(
+    cors_client: httpx.AsyncClient, header: str
+) -> None:
+    asked = {**PREFLIGHT, "Access-Control-Request-Headers": f"content-type, {header}"}
+    response = await cors_client.options("/graphql", headers={"Origin": CORS_ORIGIN, **asked})
+    assert response.status_code == 200
+    assert header in response.headers["access-control-allow-headers"].lower()
+
+
+async def test_a_page_may_read_the_etag_of_a_get(cors_client: httpx.AsyncClient) -> None:
+    response = await cors_client.get(
+        "/graphql", params={"query": "{ __typename }"}, headers={"Origin": CORS_ORIGIN}
+    )
+    assert "etag" in response.headers["access-control-expose-headers"].lower()
+
+
+async def test_a_refused_websocket_origin_is_logged_naming_cors_origins(
+    served: Served,
+) -> None:
+    url = served.url.replace("http", "ws") + "/graphql"
+    protocols = [Subprotocol("graphql-transport-ws")]
+    with pytest.raises(InvalidStatus):
+        async with connect(url, origin=Origin("https://other.example"), subprotocols=protocols):
+            pass
+    log = served.output()
+    assert "add it to CORS_ORIGINS" in log
+    assert "allowed_origins" not in log

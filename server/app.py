@@ -46,6 +46,7 @@ from server.persisted_queries import PersistedQueries
 from server.rate_budget import RedisRateBudget, rate_budget
 from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
 from server.tasks import refresh_trending_forever
+from server.trusted_documents import load_manifest
 from server.websocket import SocketContext, authenticate_connection
 from server.ws_handlers import UNEXPECTED, LegacyWSHandler, TransportWSHandler, reader_within
 
@@ -90,10 +91,14 @@ CORS_REQUEST_HEADERS = [
 CORS_RESPONSE_HEADERS = ["ETag", "Retry-After"]
 
 
+OPERATION_PARAMETERS = ("query", "extensions", *graphql_request.DOCUMENT_ID_MEMBERS)
+
+
 def _names_an_operation(params: Mapping[str, str]) -> bool:
-    """A GET with a query, or a persisted query's hash: ours to serve; without either it is
-    a browser's visit (GraphiQL) or a mistake, which Strawberry's view answers."""
-    return "query" in params or "extensions" in params
+    """A GET with a query, a persisted query's hash or a trusted document's id: ours to
+    serve; without any it is a browser's visit (GraphiQL) or a mistake, which Strawberry's
+    view answers."""
+    return any(name in params for name in OPERATION_PARAMETERS)
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -121,7 +126,12 @@ class GraphQLApp(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.settings = settings
-        self.persisted_queries = PersistedQueries(settings.persisted_query_bytes)
+        trusted = settings.persisted_documents
+        self.persisted_queries = PersistedQueries(
+            settings.persisted_query_bytes,
+            load_manifest(trusted) if trusted is not None else None,
+            trusted_only=settings.persisted_only,
+        )
         self.websocket_adapter_class = reader_within(settings.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

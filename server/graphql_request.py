@@ -21,6 +21,7 @@ from cross_web import HTTPException
 from strawberry.http import GraphQLRequestData
 
 from server import http_input
+from server.persisted_queries import OperationRequest
 
 # The operation's members Strawberry's view checks, in its order and words.
 _MEMBERS = (
@@ -28,6 +29,9 @@ _MEMBERS = (
     ("variables", dict, "an object"),
     ("extensions", dict, "an object"),
 )
+# Where a request may name a trusted document, and how long an id may be.
+DOCUMENT_ID_MEMBERS = ("documentId", "doc_id", "id")
+MAX_DOCUMENT_ID = 200
 # A GET's parameters that carry JSON.
 _JSON_PARAMETERS = ("variables", "extensions")
 
@@ -61,10 +65,30 @@ def _operation(data: Mapping[str, Any]) -> GraphQLRequestData:
                 400, f"The GraphQL operation's `{name}` must be {what} or null, if provided."
             )
     http_input.check_operation_name(data.get("operationName"))
-    return GraphQLRequestData(
+    return OperationRequest(
         query=data.get("query"),
         variables=data.get("variables"),
         operation_name=data.get("operationName"),
         extensions=data.get("extensions"),
         protocol="http",
+        document_id=_document_id(data),
     )
+
+
+def _document_id(data: Mapping[str, Any]) -> str | None:
+    """A trusted document's id: `documentId` (GraphQL over HTTP's draft, GraphQL Code
+    Generator), `doc_id` (Relay's examples) or `id`. Beside a query, a member that is no
+    such id is some client's own and left alone; alone, it must be one."""
+    for name in DOCUMENT_ID_MEMBERS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str) and 0 < len(value) <= MAX_DOCUMENT_ID:
+            return value
+        if data.get("query") is None:
+            raise http_input.Refused(
+                f"{name} must be a document's id, a string of 1 to {MAX_DOCUMENT_ID} characters",
+                400,
+            )
+        return None
+    return None

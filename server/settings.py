@@ -231,6 +231,20 @@ class Settings:
         "text of the queries automatic persisted queries keep per process, the least "
         "recently used dropped first; `0` turns them off (`PERSISTED_QUERY_NOT_SUPPORTED`)",
     )
+    # server/trusted_documents.py: the manifest's forms; server/persisted_queries.py: the rule.
+    persisted_documents: Path | None = setting(  # noqa: RUF009
+        "PERSISTED_DOCUMENTS",
+        None,
+        "a manifest of trusted documents (Relay's, GraphQL Code Generator's or Apollo's "
+        "JSON): clients may send a document's id (`documentId`) instead of the document",
+        parse=Path,
+        shown="unset",
+    )
+    persisted_only: bool = setting(
+        "PERSISTED_ONLY",
+        False,
+        "run only the documents of `PERSISTED_DOCUMENTS`; any other is `FORBIDDEN`",
+    )
     # server/answers.py: a GET query's answer without errors may be kept this long.
     get_max_age_seconds: int = setting(
         "GET_MAX_AGE_SECONDS",

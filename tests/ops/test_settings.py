@@ -94,6 +94,8 @@ def test_every_variable_reaches_its_setting(
         "MIGRATE_ON_START": ("0", False),
         "GRAPHIQL": ("off", False),
         "WS_INIT_TIMEOUT_SECONDS": ("2.5", 2.5),
+        "PERSISTED_DOCUMENTS": (str(tmp_path / "manifest.json"), tmp_path / "manifest.json"),
+        "PERSISTED_ONLY": ("yes", True),
     }
     defaults = Settings()
     expected: dict[str, object] = {}

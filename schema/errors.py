@@ -190,6 +190,11 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(errors) and all(e.path is None for e in errors or ())
 
 
+def request_error_status(error: ApiError) -> int:
+    """The HTTP status of a request refused with `error` before anything ran."""
+    return REQUEST_ERROR_STATUS.get(error.code, 400)
+
+
 def response_status(body: Mapping[str, Any]) -> tuple[int | None, dict[str, str]]:
     """The HTTP status (None: the default) and headers for a GraphQL response body."""
     errors = body.get("errors")

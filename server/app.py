@@ -24,6 +24,12 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.types import HTTPMethod
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
@@ -35,7 +41,13 @@ from resolvers.context import Context
 from resolvers.errors import ApiError, BadUserInput
 from resolvers.snapshots import Snapshots
 from schema import build_schema
-from schema.errors import INTERNAL_MESSAGE, graphql_error, internal, response_status
+from schema.errors import (
+    INTERNAL_MESSAGE,
+    graphql_error,
+    internal,
+    request_error_status,
+    response_status,
+)
 from server import access_log, graphiql, graphql_request, http_input
 from server.answers import Caching, batch_response, graphql_response
 from server.auth import authenticate
@@ -65,8 +77,16 @@ logging.getLogger("strawberry.ws").addFilter(_OurWordsForOrigins())
 
 SUBSCRIPTION = OperationType.SUBSCRIPTION
 SUBSCRIPTIONS_OVER_HTTP = (
-    "subscriptions run over the WebSocket at /graphql (graphql-transport-ws or graphql-ws),"
-    " not over HTTP"
+    "subscriptions run over the WebSocket at /graphql (graphql-transport-ws or graphql-ws), "
+    "or over HTTP as a stream: Accept: text/event-stream (graphql-sse) or "
+    "multipart/mixed;subscriptionSpec=1.0 (Apollo Client's multipart subscriptions)"
+)
+# Every transport a subscription may take: the WebSocket's two protocols, and HTTP streams.
+SUBSCRIPTION_PROTOCOLS = (
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    GRAPHQL_SSE_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
 
@@ -89,6 +109,14 @@ CORS_REQUEST_HEADERS = [
 ]
 # What their scripts may read of an answer beyond the safelisted headers.
 CORS_RESPONSE_HEADERS = ["ETag", "Retry-After"]
+
+
+class _StreamRefused(Exception):
+    """A stream refused before it starts: answered as a request error, with its status."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 OPERATION_PARAMETERS = ("query", "extensions", *graphql_request.DOCUMENT_ID_MEMBERS)
@@ -123,6 +151,7 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
             # Pages of the CORS origins may open the WebSocket too (same-origin always may).
             allowed_origins=settings.cors_origins,
+            subscription_protocols=SUBSCRIPTION_PROTOCOLS,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.settings = settings
@@ -156,14 +185,18 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             http_input.check_declared_length(request.headers, limit)
             method = scope["method"]
-            if method == "POST" and not self._get_stream_transport_from_headers(request.headers):
+            # A stream (a subscription over SSE or multipart) is the view's to serve.
+            streamed = self._get_stream_transport_from_headers(request.headers) is not None
+            if method == "POST" and not streamed:
                 response = await self._serve_post(request)
-            elif method == "GET" and _names_an_operation(request.query_params):
+            elif method == "GET" and not streamed and _names_an_operation(request.query_params):
                 response = await self._serve_get(request)
             else:
                 response = await self.run(request)
         except http_input.Refused as refused:
             response = http_error(refused, refused.status, refused.headers)
+        except _StreamRefused as refused:
+            response = http_error(refused.error, request_error_status(refused.error))
         except HTTPException as error:
             response = http_error(BadUserInput(error.reason), error.status_code)
         except Exception:
@@ -275,6 +308,18 @@ class GraphQLApp(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """Our GraphiQL: examples, the token's place, assets served offline (server/graphiql.py)."""
         return HTMLResponse(graphiql.render_page())
+
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """The view's, for what it serves: a stream (SSE or multipart), which a bad token
+        refuses before it starts, as the WebSocket's connection_init does."""
+        context: Context = kwargs["context"]
+        request_data = kwargs["request_data"]
+        streamed = isinstance(request_data, GraphQLRequestData) and request_data.protocol != "http"
+        if streamed:
+            access_log.record_operation(request_data)
+            if context.auth_error is not None:
+                raise _StreamRefused(context.auth_error)
+        return await super().execute_operation(*args, **kwargs)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         method = kwargs["request_adapter"].method

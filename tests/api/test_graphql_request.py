@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
-from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 
 from server.app import GraphQLApp, create_app
 from server.settings import Settings
@@ -125,8 +124,6 @@ async def test_a_post_asking_for_a_stream_goes_to_the_view(settings: Settings) -
         return await GraphQLApp._serve_post(view, request)
 
     view._serve_post = lean  # type: ignore[method-assign]
-    # Streams over HTTP are not served yet (the clients issue): a view that offers one.
-    view.protocols = (*view.protocols, MULTIPART_SUBSCRIPTION_PROTOCOL)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from resolvers.context import Context
+from resolvers.ids import encode_id
 
 # What a resolver's `info` argument is, in every module of the schema.
 Info = strawberry.Info[Context, None]
@@ -29,8 +30,17 @@ class Node:
     id: strawberry.ID = strawberry.field(description="The object's opaque global id.")
 
 
-@strawberry.type(description="An entry's counters, kept exact by the database.")
+@strawberry.type(
+    description=(
+        "An entry's counters, kept exact by the database. Its `id` is the counters' own, "
+        "the same wherever they are read (an entry, a mutation's answer, a live event): "
+        "selected, it lets a client's cache merge partial selections of them into one."
+    )
+)
 class InteractionCounts:
+    id: strawberry.ID = strawberry.field(
+        description="The counters' identity for a client's cache (not a node's id)."
+    )
     resonance_count: int = strawberry.field(description="How many users resonate with it.")
     branch_count: int = strawberry.field(description="How many branches (replies) it has.")
     amplification_count: int = strawberry.field(description="How many users amplified it.")
@@ -42,6 +52,7 @@ class InteractionCounts:
         return built(
             cls,
             {
+                "id": encode_id("InteractionCounts", row["id"]),
                 "resonance_count": row["resonance_count"],
                 "branch_count": row["branch_count"],
                 "amplification_count": row["amplification_count"],

@@ -11,17 +11,32 @@ messages. Three steps make it so:
    would each run the same selection set over that event and get the same data, so the
    first one runs it and the others reuse its result.
 
-Only event types marked `SharedEvent` are shared, and what makes that safe is the marker's
-rule: every field is plain data of the change, so no answer depends on who is asking (a test
-holds the marked types to it). A snapshot is never shared; neither is a result with errors.
+Only event types marked `SharedEvent` are shared, and only an operation whose selection reaches
+nothing but plain data of the change (`reaches_only_plain_data`): fields with no resolver and
+no arguments, or a resolver field within the selections its type declares it answers from the
+change alone (`plain_selections`: `EntryCountsEvent.entry { id counts }`). Then no answer
+depends on who is asking. An operation reaching further (the entry's title, the viewer's
+flags) runs for each subscriber. A snapshot is never shared; neither is a result with errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
-from graphql import ExecutionResult, OperationDefinitionNode
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from db.counts import Counts
@@ -92,13 +107,87 @@ class SharedEvents(StrawberryGraphQLCoreExecutionContext):
         except KeyError:
             pass
         variables = tuple(sorted(self.variable_values.coerced.items()))
-        try:
-            hash(variables)
-            key: Hashable | None = (id(self.operation), variables)
-        except TypeError:
-            key = None
+        key: Hashable | None = None
+        if self._plain_operation():
+            try:
+                hash(variables)
+                key = (id(self.operation), variables)
+            except TypeError:
+                key = None
         self.__dict__[_KEY] = key
         return key
+
+    def _plain_operation(self) -> bool:
+        """The subscription's selection reaches only plain data of its event."""
+        root = self.schema.subscription_type
+        if root is None or self.operation.operation is not OperationType.SUBSCRIPTION:
+            return False
+        fragments = fragment_definitions(self.fragments)
+        return reaches_only_plain_data(root, self.operation.selection_set, fragments, root)
+
+
+PLAIN_SELECTIONS = "plain_selections"
+
+
+def reaches_only_plain_data(
+    parent: GraphQLObjectType,
+    selection_set: SelectionSetNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    root: GraphQLObjectType | None = None,
+    allowed: frozenset[str] | None = None,
+) -> bool:
+    """Whether a selection on `parent` reads only fields with no resolver and no arguments,
+    or resolver fields within their type's `plain_selections`; `allowed`, when given, the
+    only fields it may select. The subscription field itself (on `root`) is the stream's,
+    not data."""
+    plain_when: Mapping[str, frozenset[str]] = getattr(_origin(parent), PLAIN_SELECTIONS, {})
+    for node in selection_set.selections:
+        if isinstance(node, FieldNode):
+            name = node.name.value
+            if name == "__typename":
+                continue
+            field = parent.fields.get(name)
+            if field is None or (allowed is not None and name not in allowed):
+                return False
+            inner_allowed = None
+            if parent is not root and (node.arguments or _has_resolver(field)):
+                inner_allowed = plain_when.get(name)
+                if inner_allowed is None:
+                    return False
+            inner = get_named_type(field.type)
+            if node.selection_set is not None and not (
+                isinstance(inner, GraphQLObjectType)
+                and reaches_only_plain_data(
+                    inner, node.selection_set, fragments, allowed=inner_allowed
+                )
+            ):
+                return False
+        elif isinstance(node, InlineFragmentNode):
+            if not reaches_only_plain_data(parent, node.selection_set, fragments, root, allowed):
+                return False
+        elif isinstance(node, FragmentSpreadNode):
+            fragment = fragments.get(node.name.value)
+            if fragment is None or not reaches_only_plain_data(
+                parent, fragment.selection_set, fragments, root, allowed
+            ):
+                return False
+    return True
+
+
+def fragment_definitions(fragments: Mapping[str, Any]) -> dict[str, FragmentDefinitionNode]:
+    """The document's fragments by name, whether given as definitions (a resolver's info) or
+    as graphql-core's FragmentDetails (an execution context)."""
+    return {name: getattr(each, "definition", each) for name, each in fragments.items()}
+
+
+def _origin(type_: GraphQLObjectType) -> Any:
+    definition = (type_.extensions or {}).get("strawberry-definition")
+    return getattr(definition, "origin", None)
+
+
+def _has_resolver(field: GraphQLField) -> bool:
+    definition = (field.extensions or {}).get("strawberry-definition")
+    return definition is None or definition.base_resolver is not None or bool(field.args)
 
 
 class SharedEventExecutor(SharedEvents, StrawberryGraphQLCoreExecutionContext):

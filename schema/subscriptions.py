@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from functools import partial
-from typing import Annotated, TypeVar
+from typing import Annotated, ClassVar, TypeVar, cast
+from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType, get_named_type
 
 from db.counts import Counts
 from db.listen import EXPRESS
 from resolvers import subscriptions
 from resolvers.ids import encode_id
 from schema.common import Info, InteractionCounts, built
+from schema.entries import Entry
 from schema.errors import with_code
-from schema.shared_events import SharedEvent, event_of
+from schema.row_shapes import entries_shape
+from schema.shared_events import (
+    SharedEvent,
+    event_of,
+    fragment_definitions,
+    reaches_only_plain_data,
+)
+from schema.users import User
 
 Event = TypeVar("Event")
 
@@ -46,8 +55,17 @@ async def _events(
         ) from error
 
 
+# What `entry` and `user` answer from the change alone (schema/shared_events.py): selecting
+# no more, every subscriber of the row shares one execution; more is read for each.
+_ENTRY_FROM_THE_CHANGE = frozenset({"id", "counts"})
+_USER_FROM_THE_CHANGE = frozenset({"id", "followerCount", "followingCount"})
+
+
 @strawberry.type(description="An entry's counts, as committed.")
 class EntryCountsEvent(SharedEvent):
+    plain_selections: ClassVar[Mapping[str, frozenset[str]]] = {"entry": _ENTRY_FROM_THE_CHANGE}
+
+    entry_pk: strawberry.Private[int]
     entry_id: strawberry.ID = strawberry.field(description="The Entry the counts are of.")
     counts: InteractionCounts = strawberry.field(description="All of the entry's counts.")
 
@@ -56,14 +74,37 @@ class EntryCountsEvent(SharedEvent):
         return built(
             cls,
             {
+                "entry_pk": counts["id"],
                 "entry_id": strawberry.ID(encode_id("Entry", counts["id"])),
                 "counts": InteractionCounts.from_row(counts),
             },
         )
 
+    @strawberry.field(
+        description=(
+            "The entry itself with these counts, so a client's cache updates its Entry with "
+            "no code. Its `id` and `counts` come from the change; any other field of it is "
+            "read as the viewer sees it now, for each event."
+        )
+    )
+    def entry(self, info: Info) -> Entry:
+        if _selects_only(info, _ENTRY_FROM_THE_CHANGE):
+            return built(Entry, {"id": self.entry_id, "pk": self.entry_pk, "counts": self.counts})
+        return cast(Entry, self._read_entry(info))
+
+    async def _read_entry(self, info: Info) -> Entry:
+        shape = entries_shape(info)
+        row = await subscriptions.read_event_entry(info.context, self.entry_pk, shape)
+        entry = Entry.from_row(row, shape)
+        entry.counts = self.counts  # the event's, in commit order, whatever was read since
+        return entry
+
 
 @strawberry.type(description="A user's follow counts, as committed.")
 class UserCountsEvent(SharedEvent):
+    plain_selections: ClassVar[Mapping[str, frozenset[str]]] = {"user": _USER_FROM_THE_CHANGE}
+
+    user_pk: strawberry.Private[UUID]
     user_id: strawberry.ID = strawberry.field(description="The User the counts are of.")
     follower_count: int = strawberry.field(description="How many users follow this user.")
     following_count: int = strawberry.field(description="How many users this user follows.")
@@ -73,11 +114,49 @@ class UserCountsEvent(SharedEvent):
         return built(
             cls,
             {
+                "user_pk": counts["id"],
                 "user_id": strawberry.ID(encode_id("User", counts["id"])),
                 "follower_count": counts["follower_count"],
                 "following_count": counts["following_count"],
             },
         )
+
+    @strawberry.field(
+        description=(
+            "The user itself with these counts, so a client's cache updates its User with no "
+            "code. Its `id`, `followerCount` and `followingCount` come from the change; any "
+            "other field of it is read as the viewer sees it now, for each event."
+        )
+    )
+    def user(self, info: Info) -> User:
+        if _selects_only(info, _USER_FROM_THE_CHANGE):
+            values = {
+                "id": self.user_id,
+                "pk": self.user_pk,
+                "follower_count": self.follower_count,
+                "following_count": self.following_count,
+            }
+            return built(User, values)
+        return cast(User, self._read_user(info))
+
+    async def _read_user(self, info: Info) -> User:
+        row = await subscriptions.read_event_user(info.context, self.user_pk)
+        user = User.from_row(row)
+        user.follower_count = self.follower_count
+        user.following_count = self.following_count
+        return user
+
+
+def _selects_only(info: Info, fields: frozenset[str]) -> bool:
+    """Whether the field's selection reads only `fields` (and plain data under them)."""
+    raw = info._raw_info
+    parent = get_named_type(raw.return_type)
+    fragments = fragment_definitions(raw.fragments)
+    return isinstance(parent, GraphQLObjectType) and all(
+        node.selection_set is not None
+        and reaches_only_plain_data(parent, node.selection_set, fragments, allowed=fields)
+        for node in raw.field_nodes
+    )
 
 
 @strawberry.type(

@@ -112,6 +112,7 @@ mutation Resonate($entryId: ID!) {
     id
     viewerHasResonated
     counts {
+      id
       resonanceCount
     }
   }
@@ -126,12 +127,15 @@ LIVE_COUNTS = """\
 
 subscription LiveCounts($entryId: ID!) {
   entryCounts(entryId: $entryId) {
-    entryId
-    counts {
-      resonanceCount
-      branchCount
-      amplificationCount
-      shareCount
+    entry {
+      id
+      counts {
+        id
+        resonanceCount
+        branchCount
+        amplificationCount
+        shareCount
+      }
     }
   }
 }

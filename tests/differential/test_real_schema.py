@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -50,7 +51,10 @@ from tests.differential.real_corpus import Document, Values, corpus
 from tests.differential.shadow import UNREPEATABLE_CODES, difference, response, shadow_off
 
 SEED = 1
-CORPUS_PER_VIEWER = 60
+CORPUS_PER_VIEWER = 120
+# How often a document whose whole response a field error nulls is run again by each
+# executor, for the timing of its other fields' errors (`both`).
+RACE_RUNS = 10
 
 
 def _schemas() -> tuple[ResonanceSchema, ResonanceSchema]:
@@ -277,7 +281,22 @@ async def both(
     else:
         pytest.fail(f"the database was unavailable all along: {compiled} {reference}")
     what = f"document:\n{query}\nvariables: {variables}  operationName: {operation_name!r}"
-    return compiled, difference(compiled, reference, what=f"{what}  viewer: {viewer!r}")
+    differs = difference(compiled, reference, what=f"{what}  viewer: {viewer!r}")
+    if differs is not None and compiled.get("data", 0) is None is reference.get("data", 0):
+        # A field error nulled the whole response while other fields were still running:
+        # which of their errors are in it depends on timing, in graphql-core's own execution
+        # too (the same document gave it one error or two, run after run). The executors
+        # agree when they can answer alike: some run of each gives the same answer.
+        seen = {json.dumps(compiled, sort_keys=True)}, {json.dumps(reference, sort_keys=True)}
+        for _ in range(RACE_RUNS):
+            if seen[0] & seen[1]:
+                return compiled, None
+            for schema, answers in zip((COMPILED, REFERENCE), seen, strict=True):
+                answer = await run(schema, pool, query, variables, viewer, operation_name)
+                answers.add(json.dumps(answer, sort_keys=True))
+        if seen[0] & seen[1]:
+            return compiled, None
+    return compiled, differs
 
 
 # --- GraphiQL's examples, the README's query, the contract's operations ---------------------

@@ -8,15 +8,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-import strawberry
-from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 from db import unchecked
 from db.listen import CountsBroker
-from schema.common import InteractionCounts
+from schema import schema
 from schema.compiled_executor import CompiledExecutor
-from schema.shared_events import SharedEvent
-from schema.subscriptions import EntryCountsEvent, UserCountsEvent
+from schema.shared_events import reaches_only_plain_data
 from tests.factories import entry_gid, make_entry, make_user
 from tests.subscriptions.inprocess import next_data, subscribe
 from tests.subscriptions.wsclient import ENTRY_COUNTS
@@ -86,43 +84,98 @@ async def test_different_documents_on_one_entry_each_get_what_they_asked_for(
     assert len(executions) == 4
 
 
-def _plain_fields_only(cls: type, seen: set[type]) -> list[str]:
-    """The fields reachable from `cls` that have a resolver or arguments."""
-    if cls in seen:
-        return []
-    seen.add(cls)
-    offending = []
-    for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-        if field.base_resolver is not None or field.arguments:
-            offending.append(f"{cls.__name__}.{field.python_name}")
-        inner = field.type
-        while isinstance(inner, (StrawberryList, StrawberryOptional)):
-            inner = inner.of_type
-        if isinstance(inner, type) and has_object_definition(inner):
-            offending += _plain_fields_only(inner, seen)
-    return offending
+ENTRY_FROM_THE_CHANGE = """subscription ($id: ID!) {
+  entryCounts(entryId: $id) { entry { id counts { id resonanceCount } } }
+}"""
+ENTRY_AS_THE_VIEWER_SEES_IT = """subscription ($id: ID!) {
+  entryCounts(entryId: $id) { entry { id title viewerHasResonated counts { resonanceCount } } }
+}"""
 
 
-def test_shared_event_types_have_only_plain_fields_so_no_answer_depends_on_the_viewer() -> None:
-    shared = SharedEvent.__subclasses__()
-    assert set(shared) >= {EntryCountsEvent, UserCountsEvent}
-    seen: set[type] = set()
-    assert [name for cls in shared for name in _plain_fields_only(cls, seen)] == []
-    assert InteractionCounts in seen  # the nested types were checked too
+def plain(document: str) -> bool:
+    """Whether the document's subscription reaches only plain data of its event."""
+    graphql_schema = schema._schema
+    root = graphql_schema.subscription_type
+    assert root is not None
+    parsed = parse(document)
+    operation = next(d for d in parsed.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {
+        d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    return reaches_only_plain_data(root, operation.selection_set, fragments, root)
 
 
-@strawberry.type
-class _ViewerDependent:
-    @strawberry.field
-    def viewer_name(self, info: strawberry.Info) -> str:
-        return str(info.context)
+@pytest.mark.parametrize(
+    "document",
+    [
+        ENTRY_COUNTS,
+        SHARES_ONLY,
+        ENTRY_FROM_THE_CHANGE,
+        'subscription { entryCounts(entryId: "x") { __typename entryId } }',
+        'subscription { userCounts(userId: "x") { user { id followerCount } } }',
+        'subscription { entryCounts(entryId: "x") { ...E } } '
+        "fragment E on EntryCountsEvent { entry { ... on Entry { id } } }",
+    ],
+)
+def test_a_selection_of_the_changes_own_data_is_plain(document: str) -> None:
+    assert plain(document)
 
 
-@strawberry.type
-class _Leaky:
-    plain: int
-    nested: list[_ViewerDependent | None]
+@pytest.mark.parametrize(
+    "document",
+    [
+        ENTRY_AS_THE_VIEWER_SEES_IT,
+        'subscription { entryCounts(entryId: "x") { entry { author { username } } } }',
+        'subscription { userCounts(userId: "x") { user { viewerIsFollowing } } }',
+        'subscription { entryCounts(entryId: "x") { ...E } } '
+        "fragment E on EntryCountsEvent { entry { viewerHasAmplified } }",
+        'subscription { entryCounts(entryId: "x") { entry { id branches { nodes { id } } } } }',
+    ],
+)
+def test_a_selection_reaching_past_the_change_is_not(document: str) -> None:
+    assert not plain(document)
 
 
-def test_a_nested_field_with_a_resolver_would_break_that_rule() -> None:
-    assert _plain_fields_only(_Leaky, set()) == ["_ViewerDependent.viewer_name"]
+async def test_the_entry_from_the_change_is_shared_by_its_subscribers(
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    conn: asyncpg.Connection,
+    executions: list[object],
+) -> None:
+    author, fan = await make_user(conn), await make_user(conn)
+    entry = await make_entry(conn, author)
+    async with AsyncExitStack() as stack:
+        streams = [
+            await subscribe(stack, broker, pool, ENTRY_FROM_THE_CHANGE, entry_gid(entry))
+            for _ in range(3)
+        ]
+        for results in streams:
+            await next_data(results)
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+        changed = [await next_data(results) for results in streams]
+    assert changed[0]["entryCounts"]["entry"]["counts"]["resonanceCount"] == 1
+    assert changed[0] == changed[1] == changed[2]
+    assert len(executions) == 4, "the change ran once for its three subscribers"
+
+
+async def test_an_entry_as_each_viewer_sees_it_is_never_shared(
+    broker: CountsBroker,
+    pool: asyncpg.Pool,
+    conn: asyncpg.Connection,
+    executions: list[object],
+) -> None:
+    author, fan, other = await make_user(conn), await make_user(conn), await make_user(conn)
+    entry = await make_entry(conn, author, title="seen")
+    gid = entry_gid(entry)
+    async with AsyncExitStack() as stack:
+        fans = await subscribe(stack, broker, pool, ENTRY_AS_THE_VIEWER_SEES_IT, gid, fan["id"])
+        others = await subscribe(stack, broker, pool, ENTRY_AS_THE_VIEWER_SEES_IT, gid, other["id"])
+        await next_data(fans)
+        await next_data(others)
+        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
+        by_fan, by_other = await next_data(fans), await next_data(others)
+    assert by_fan["entryCounts"]["entry"]["viewerHasResonated"] is True
+    assert by_other["entryCounts"]["entry"]["viewerHasResonated"] is False
+    assert by_fan["entryCounts"]["entry"]["title"] == "seen"
+    assert by_fan["entryCounts"]["entry"]["counts"]["resonanceCount"] == 1
+    assert len(executions) == 4, "each viewer's change ran for that viewer"

@@ -14,19 +14,30 @@ from server.assets import ASSETS, BY_NAME
 
 TEMPLATE = Path(__file__).resolve().parent / "static" / "graphiql.html"
 
+# The widest line an example may have: the query editor's width at 1280x720, the examples'
+# comment lines included (a longer one is cut off there).
+EXAMPLE_LINE_WIDTH = 44
+
 # Shown in the headers editor. The page never sends a value holding a <placeholder>.
 HEADERS = '{\n  "Authorization": "Bearer <token from make seed>"\n}'
 
 EXPLORE = """\
-# Resonance: a stream of logbook entries and dreams.
+# Resonance: logbook entries and dreams.
 #
-# Run with the play button (or Ctrl-Enter). Docs (the book,
-# top left) describe every type, field and argument.
+# Run: the play button (or Ctrl-Enter).
+# Docs (the book, top left): every type,
+# field and argument.
 #
-# `make seed` loads demo data and prints tokens: paste one
-# into Headers below to read as that user (their feed,
-# followers-only and private entries) and to write.
-# Other tabs: a feed, a mutation, a live subscription.
+# A token: `make seed` loads demo data and
+# prints some; `make token WHO=<username>`
+# mints one. Paste it into Headers below
+# (in place of <token from make seed>):
+# every tab then reads and writes as that
+# user. "Authorization": "" in a tab's
+# Headers runs that tab anonymous.
+#
+# Other tabs: a feed, a mutation, live
+# counts.
 
 query Explore {
   entries(first: 5) {
@@ -66,8 +77,9 @@ query Explore {
 """
 
 FEED = """\
-# Needs a token in Headers. Entries by you and the users
-# you follow, and what they amplified (reason), newest first.
+# Needs a token (see Explore). Entries by
+# you and the users you follow, and what
+# they amplified (reason), newest first.
 
 query MyFeed {
   viewer {
@@ -103,8 +115,9 @@ query MyFeed {
 """
 
 RESONATE = """\
-# Needs a token in Headers. Put an Entry id (from Explore)
-# in Variables below. Resonating twice leaves one resonance;
+# Needs a token (see Explore). Put an Entry
+# id (from Explore) in Variables below.
+# Resonating twice leaves one resonance;
 # unresonate takes it back.
 
 mutation Resonate($entryId: ID!) {
@@ -120,10 +133,14 @@ mutation Resonate($entryId: ID!) {
 """
 
 LIVE_COUNTS = """\
-# Live over WebSocket: the counts now, then after every
-# change. Put an Entry id in Variables and run it; then
-# resonate with that entry from the Resonate tab (or another
-# browser) and watch the counts move. The button stops it.
+# Live over WebSocket: the counts now, then
+# after every change. Put an Entry id in
+# Variables and run it. Then, in a second
+# window of this page (switching tabs here
+# stops the subscription), resonate with
+# that entry from its Resonate tab, and
+# watch the counts move here. The button
+# stops it.
 
 subscription LiveCounts($entryId: ID!) {
   entryCounts(entryId: $entryId) {

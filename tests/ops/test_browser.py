@@ -92,3 +92,55 @@ async def test_graphiql_runs_a_subscription_with_the_token_from_its_headers(
     await expect(result).to_contain_text('"resonanceCount": 0')
     await insert_resonance(conn, user_id=author["id"], entry_id=entry["id"])
     await expect(result).to_contain_text('"resonanceCount": 1')
+
+
+async def test_a_token_pasted_in_one_tab_reaches_the_other_tabs(
+    page: Page, served: Served, conn: asyncpg.Connection
+) -> None:
+    reader = await make_user(conn, username="tabbed_reader")
+    await page.goto(f"{served.url}/graphql")
+    headers = json.dumps({"Authorization": f"Bearer {token_for(reader['id'])}"})
+    await set_editor(page, "Headers", headers)
+    await page.locator(".graphiql-execute-button").click()
+    await expect(page.locator(".result-window")).to_contain_text('"entries"')
+
+    await page.get_by_role("tab", name="MyFeed").click()  # its Headers: the placeholder
+    await page.locator(".graphiql-execute-button").click()
+    result = page.locator(".result-window")
+    await expect(result).to_contain_text('"username": "tabbed_reader"')
+    await expect(result).not_to_contain_text("UNAUTHENTICATED")
+
+
+async def test_an_empty_authorization_runs_that_tab_anonymous(
+    page: Page, served: Served, conn: asyncpg.Connection
+) -> None:
+    reader = await make_user(conn, username="anonymous_for_a_tab")
+    await page.goto(f"{served.url}/graphql")
+    await set_editor(
+        page, "Headers", json.dumps({"Authorization": f"Bearer {token_for(reader['id'])}"})
+    )
+    await page.locator(".graphiql-execute-button").click()
+    await expect(page.locator(".result-window")).to_contain_text('"entries"')
+
+    await page.get_by_role("tab", name="MyFeed").click()
+    await set_editor(page, "Headers", json.dumps({"Authorization": ""}))
+    await page.locator(".graphiql-execute-button").click()
+    result = page.locator(".result-window")
+    await expect(result).to_contain_text("UNAUTHENTICATED")  # the feed needs a viewer
+    await expect(result).not_to_contain_text("anonymous_for_a_tab")
+
+
+async def test_no_example_is_cut_off_at_1280_by_720(page: Page, served: Served) -> None:
+    await page.set_viewport_size({"width": 1280, "height": 720})
+    await page.goto(f"{served.url}/graphql")
+    for tab in ("Explore", "MyFeed", "Resonate", "LiveCounts"):
+        await page.get_by_role("tab", name=tab).click()
+        await expect(page.locator(".graphiql-query-editor")).to_be_visible()
+        overflow = await page.evaluate(
+            """() => {
+                const editor = '.graphiql-query-editor .CodeMirror-scroll';
+                const scroller = document.querySelector(editor);
+                return scroller.scrollWidth - scroller.clientWidth;
+            }"""
+        )
+        assert overflow <= 0, f"{tab}: {overflow} px cut off"

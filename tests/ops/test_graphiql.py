@@ -50,6 +50,19 @@ def test_every_example_is_valid_against_the_schema(example: str) -> None:
     assert validate(schema._schema, parse(example)) == []
 
 
+@pytest.mark.parametrize(
+    "example", [graphiql.EXPLORE, graphiql.FEED, graphiql.RESONATE, graphiql.LIVE_COUNTS]
+)
+def test_no_line_of_an_example_is_wider_than_the_editor_at_1280_by_720(example: str) -> None:
+    too_wide = [line for line in example.splitlines() if len(line) > graphiql.EXAMPLE_LINE_WIDTH]
+    assert too_wide == []
+
+
+def test_the_explore_example_says_how_to_get_a_token() -> None:
+    assert "make seed" in graphiql.EXPLORE
+    assert "make token WHO=<username>" in graphiql.EXPLORE
+
+
 async def test_the_first_example_runs(client: httpx.AsyncClient) -> None:
     result = await data(client, graphiql.EXPLORE)
     assert "entries" in result

@@ -13,8 +13,10 @@ messages. Three steps make it so:
 
 Only event types marked `SharedEvent` are shared, and only an operation whose selection reaches
 nothing but plain data of the change (`reaches_only_plain_data`): fields with no resolver and
-no arguments, or a resolver field within the selections its type declares it answers from the
-change alone (`plain_selections`: `EntryCountsEvent.entry { id counts }`). Then no answer
+no arguments, resolver fields their type lists as plain (`plain_resolvers`:
+`InteractionCounts.id`, made from the counts), or a resolver field within the selections its
+type declares it answers from the change alone (`plain_selections`: `EntryCountsEvent.entry
+{ id counts }`). Then no answer
 depends on who is asking. An operation reaching further (the entry's title, the viewer's
 flags) runs for each subscriber. A snapshot is never shared; neither is a result with errors.
 """
@@ -127,6 +129,8 @@ class SharedEvents(StrawberryGraphQLCoreExecutionContext):
 
 
 PLAIN_SELECTIONS = "plain_selections"
+# A type's resolver fields that take no argument and answer plain data of it all the same.
+PLAIN_RESOLVERS = "plain_resolvers"
 
 
 def reaches_only_plain_data(
@@ -140,7 +144,9 @@ def reaches_only_plain_data(
     or resolver fields within their type's `plain_selections`; `allowed`, when given, the
     only fields it may select. The subscription field itself (on `root`) is the stream's,
     not data."""
-    plain_when: Mapping[str, frozenset[str]] = getattr(_origin(parent), PLAIN_SELECTIONS, {})
+    origin = _origin(parent)
+    plain_when: Mapping[str, frozenset[str]] = getattr(origin, PLAIN_SELECTIONS, {})
+    plain_resolvers: frozenset[str] = getattr(origin, PLAIN_RESOLVERS, frozenset())
     for node in selection_set.selections:
         if isinstance(node, FieldNode):
             name = node.name.value
@@ -150,7 +156,8 @@ def reaches_only_plain_data(
             if field is None or (allowed is not None and name not in allowed):
                 return False
             inner_allowed = None
-            if parent is not root and (node.arguments or _has_resolver(field)):
+            resolved = node.arguments or _has_resolver(field)
+            if parent is not root and resolved and field_name(field) not in plain_resolvers:
                 inner_allowed = plain_when.get(name)
                 if inner_allowed is None:
                     return False
@@ -183,6 +190,12 @@ def fragment_definitions(fragments: Mapping[str, Any]) -> dict[str, FragmentDefi
 def _origin(type_: GraphQLObjectType) -> Any:
     definition = (type_.extensions or {}).get("strawberry-definition")
     return getattr(definition, "origin", None)
+
+
+def field_name(field: GraphQLField) -> str:
+    """The field's Python name (what `plain_resolvers` lists)."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    return str(getattr(definition, "python_name", ""))
 
 
 def _has_resolver(field: GraphQLField) -> bool:

@@ -81,6 +81,8 @@ SUBSCRIPTIONS_OVER_HTTP = (
     "or over HTTP as a stream: Accept: text/event-stream (graphql-sse) or "
     "multipart/mixed;subscriptionSpec=1.0 (Apollo Client's multipart subscriptions)"
 )
+# What an Accept asking for a stream names: graphql-sse's, and Apollo's multipart.
+STREAM_MEDIA_TYPES = ("text/event-stream", "multipart/mixed")
 # Every transport a subscription may take: the WebSocket's two protocols, and HTTP streams.
 SUBSCRIPTION_PROTOCOLS = (
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
@@ -186,7 +188,7 @@ class GraphQLApp(GraphQL[Context, None]):
             http_input.check_declared_length(request.headers, limit)
             method = scope["method"]
             # A stream (a subscription over SSE or multipart) is the view's to serve.
-            streamed = self._get_stream_transport_from_headers(request.headers) is not None
+            streamed = self._asks_for_a_stream(request.headers)
             if method == "POST" and not streamed:
                 response = await self._serve_post(request)
             elif method == "GET" and not streamed and _names_an_operation(request.query_params):
@@ -203,6 +205,15 @@ class GraphQLApp(GraphQL[Context, None]):
             logger.exception("unexpected error serving %s %s", scope["method"], scope["path"])
             response = http_error(internal(), 500)
         await response(scope, receive, send)
+
+    def _asks_for_a_stream(self, headers: Mapping[str, str]) -> bool:
+        """Whether Accept asks for one of the view's streams. Strawberry parses the header
+        with the `email` package for each of its transports: only an Accept that names a
+        stream's media type at all is given to it."""
+        accept = headers.get("accept", "").lower()
+        if STREAM_MEDIA_TYPES[0] not in accept and STREAM_MEDIA_TYPES[1] not in accept:
+            return False
+        return self._get_stream_transport_from_headers(headers) is not None
 
     async def _serve_post(self, request: Request) -> Response:
         """A POST of one operation, as `run` serves it without its wrappers

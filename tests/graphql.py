@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import jwt
 
+from server.app import create_app
+from server.settings import Settings
 from tests.conftest import JWT_SECRET
 
 
@@ -60,3 +65,16 @@ async def data(
 
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+@asynccontextmanager
+async def app_client(
+    settings: Settings, address: str = "127.0.0.1", **changes: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app of its own with these settings changed, from `address`, its
+    lifespan running."""
+    app = create_app(replace(settings, **changes))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(address, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client

@@ -4,16 +4,14 @@ order, as a request of its own, at most MAX_BATCH of them."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
 from db.pool import counting_statements
-from server.app import create_app
 from server.settings import Settings
-from tests.graphql import error_codes
+from tests.graphql import app_client, error_codes
 
 TYPENAME = {"query": "{ __typename }"}
 
@@ -29,7 +27,7 @@ async def test_a_batch_is_answered_in_order(client: httpx.AsyncClient) -> None:
             {"query": "{ a: __typename }"},
             {
                 "query": "query($n: Int) { entries(first: $n) { nodes { id } } }",
-                "variables": {"n": 1},
+                "variables": {"n": 0},
             },
             {"query": "{ viewer { id } }"},
         ],
@@ -100,11 +98,8 @@ async def test_an_empty_batch_or_one_holding_a_non_object_is_400(
 
 async def test_each_operation_of_a_batch_pays_the_rate_budget(settings: Settings) -> None:
     page = {"query": "{ entries(first: 30) { nodes { id } } }"}
-    app = create_app(replace(settings, max_cost_per_minute=80))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            answers = (await batch(client, [page, page, page])).json()
+    async with app_client(settings, max_cost_per_minute=80) as client:
+        answers = (await batch(client, [page, page, page])).json()
     assert [error_codes(answer) for answer in answers].count(["RATE_LIMITED"]) >= 1
     assert [] in [error_codes(answer) for answer in answers]
 
@@ -119,11 +114,8 @@ async def test_each_operation_of_a_batch_has_its_own_loaders(client: httpx.Async
 
 @pytest.fixture
 async def small_batches(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(replace(settings, max_batch=2))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with app_client(settings, max_batch=2) as client:
+        yield client
 
 
 async def test_max_batch_is_the_setting(small_batches: httpx.AsyncClient) -> None:

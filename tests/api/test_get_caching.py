@@ -5,14 +5,12 @@ an ETag that a conditional GET turns into 304, never kept with errors; a mutatio
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
 import httpx
 import pytest
 
-from server.app import create_app
 from server.settings import Settings
-from tests.graphql import error_codes, token_for
+from tests.graphql import app_client, error_codes, token_for
 
 TYPENAME = {"query": "{ __typename }"}
 
@@ -86,11 +84,8 @@ async def test_a_post_carries_no_caching_headers(client: httpx.AsyncClient) -> N
 
 @pytest.fixture
 async def uncached_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(replace(settings, get_max_age_seconds=0))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with app_client(settings, get_max_age_seconds=0) as client:
+        yield client
 
 
 async def test_with_no_max_age_an_anonymous_get_is_revalidated_each_time(

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from math import ceil
-from typing import Any
 
 import httpx
 import pytest
@@ -15,10 +11,9 @@ import pytest
 from db.pool import counting_statements
 from schema.limits import PARSE_BYTES_PER_UNIT
 from schema.rate_budget import LocalRateBudget
-from server.app import create_app
 from server.rate_budget import RedisRateBudget, rate_budget
 from server.settings import Settings, load_settings
-from tests.graphql import error_codes, token_for
+from tests.graphql import app_client, error_codes, token_for
 
 PAGE_OF_30 = "{ entries(first: 30) { nodes { id } } }"
 
@@ -30,18 +25,6 @@ def parsing(document: str) -> int:
 
 # A budget for parsing PAGE_OF_30 once and running it once.
 ONE_PAGE = parsing(PAGE_OF_30) + 30
-
-
-@asynccontextmanager
-async def app_client(
-    settings: Settings, address: str = "127.0.0.1", **changes: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app of its own with these settings, from `address`."""
-    app = create_app(replace(settings, **changes))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=(address, 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
 
 
 async def ask(

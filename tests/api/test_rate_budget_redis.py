@@ -19,9 +19,9 @@ import redis.asyncio as redis
 from server import rate_budget
 from server.rate_budget import RedisRateBudget
 from server.settings import Settings
-from tests.api.test_rate_budget import ONE_PAGE, PAGE_OF_30, app_client, ask, parsing
+from tests.api.test_rate_budget import ONE_PAGE, PAGE_OF_30, ask, parsing
 from tests.conftest import free_port
-from tests.graphql import token_for
+from tests.graphql import app_client, token_for
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 

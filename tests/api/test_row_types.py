@@ -53,6 +53,7 @@ async def test_an_entrys_author_and_counts_hold_every_field(conn: asyncpg.Connec
     assert set(vars(entry.author)) == field_names(User)
     assert (entry.author.pk, entry.author.name) == (author["id"], "Ada")
     assert set(vars(entry.counts)) == field_names(InteractionCounts)
+    assert entry.counts.id() == encode_id("InteractionCounts", stored["id"])
     assert entry.counts.resonance_count == 0
 
 

@@ -17,7 +17,7 @@ import pytest
 from server.app import create_app
 from server.settings import Settings
 from server.trusted_documents import ManifestError, load_manifest
-from tests.graphql import error_codes
+from tests.graphql import app_client, error_codes
 
 TYPENAME = "query Typename { __typename }"
 VIEWER = "query Viewer { viewer { id } }"
@@ -79,11 +79,8 @@ def test_the_server_does_not_start_on_a_bad_manifest(settings: Settings, tmp_pat
 async def client_for(
     settings: Settings, manifest: Path, only: bool
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(replace(settings, persisted_documents=manifest, persisted_only=only))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with app_client(settings, persisted_documents=manifest, persisted_only=only) as client:
+        yield client
 
 
 @pytest.fixture

@@ -256,15 +256,38 @@ def test_get_queries_get_coded_answers(
     @fuzz(100)
     @given(
         params=st.dictionaries(
-            st.sampled_from(["query", "variables", "operationName", "extensions", "x"]),
-            st.one_of(text, st.sampled_from(["{ viewer { id } }", "mutation { x }", "{", "[]"])),
-        )
+            st.sampled_from(
+                ["query", "variables", "operationName", "extensions", "documentId", "id", "x"]
+            ),
+            st.one_of(
+                text,
+                st.sampled_from(
+                    [
+                        "{ viewer { id } }",
+                        "mutation { x }",
+                        "{",
+                        "[]",
+                        '{"persistedQuery": {"version": 1, "sha256Hash": "' + "0" * 64 + '"}}',
+                        '{"persistedQuery": {"version": 1}}',
+                    ]
+                ),
+            ),
+        ),
+        accept=st.sampled_from(
+            ["application/json", "application/graphql-response+json", "*/*", "text/html"]
+        ),
+        if_none_match=st.one_of(st.none(), text),
     )
-    def run(params: dict[str, str]) -> None:
+    def run(params: dict[str, str], accept: str, if_none_match: str | None) -> None:
         clean = {
             k: v.encode(errors="surrogatepass").decode(errors="replace") for k, v in params.items()
         }
-        response = http.get("/graphql", params=clean, headers={"Accept": "application/json"})
+        headers = [(b"accept", accept.encode())]
+        if if_none_match is not None:
+            headers.append((b"if-none-match", header_value(if_none_match)))
+        response = http.get("/graphql", params=clean, headers=headers)
+        if response.status_code == 304 or "text/html" in response.headers.get("content-type", ""):
+            return  # not modified (no body), or GraphiQL's page (no query)
         sound_response(response, repr(params))
 
     run()

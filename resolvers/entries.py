@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from db.columns import FULL_ENTRY, EntryShape
-from db.entries import fetch_entries
+from db.entries import fetch_entries, fetch_entries_by_ids
 from db.executor import Row
 from resolvers.context import Context
+from resolvers.errors import NotFound
 from resolvers.ids import entry_pk, user_pk
 from resolvers.pagination import (
     BRANCH_ORDER,
@@ -21,6 +22,19 @@ from resolvers.tags import normalise_tag
 BRANCHES = NestedList(BRANCH_ORDER, lambda loaders: loaders.branches_by_parent_id)
 RESONATORS = NestedList(INTERACTION_ORDER, lambda loaders: loaders.resonators_by_entry_id)
 AMPLIFIERS = NestedList(INTERACTION_ORDER, lambda loaders: loaders.amplifiers_by_entry_id)
+
+
+def entry_missing(field: str) -> NotFound:
+    return NotFound(f"{field}: no such entry")
+
+
+async def reread_entry(ctx: Context, pk: int, field: str, shape: EntryShape = FULL_ENTRY) -> Row:
+    """The entry as the viewer sees it now, past any loader's cache (after a write, or for a
+    live event); NOT_FOUND naming `field` when it is deleted or out of view."""
+    rows = await fetch_entries_by_ids(ctx.db, ctx.audience, [pk], shape)
+    if not rows:
+        raise entry_missing(field)
+    return rows[0]
 
 
 async def resolve_entry(ctx: Context, global_id: str, shape: EntryShape = FULL_ENTRY) -> Row | None:

@@ -13,35 +13,17 @@ from typing import Any
 from uuid import UUID
 
 from db import mutations as db
-from db.entries import fetch_entries_by_ids
 from db.errors import AlreadyTaken, RowGone
 from db.executor import Executor, Row
-from db.users import fetch_users_by_ids
 from db.visibility import Audience
 from resolvers import validation as valid
 from resolvers.context import Context, Viewer
+from resolvers.entries import entry_missing, reread_entry
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.ids import entry_pk, user_pk
+from resolvers.users import reread_user
 
 NO_PROFILE = "create your profile first (createProfile)"
-
-
-def _entry_missing(field: str) -> NotFound:
-    return NotFound(f"{field}: no such entry")
-
-
-async def _reread_entry(ctx: Context, entry_id: int, field: str) -> Row:
-    rows = await fetch_entries_by_ids(ctx.db, ctx.audience, [entry_id])
-    if not rows:  # deleted, or made invisible, by someone else since the write
-        raise _entry_missing(field)
-    return rows[0]
-
-
-async def _reread_user(ctx: Context, user_id: UUID) -> Row:
-    rows = await fetch_users_by_ids(ctx.db, ctx.audience, [user_id])
-    if not rows:
-        raise NotFound("no such user")
-    return rows[0]
 
 
 def _check(outcome: db.Outcome, missing: NotFound) -> None:
@@ -73,7 +55,7 @@ async def resolve_create_profile(ctx: Context, fields: dict[str, Any]) -> Row:
         if taken.what == "username":
             raise Conflict(f"input.username {fields['username']!r} is taken") from None
         raise Conflict("you already have a profile (updateProfile changes it)") from None
-    return await _reread_user(ctx, viewer.id)
+    return await reread_user(ctx, viewer.id)
 
 
 _PROFILE_CHECKS: dict[str, Callable[[Any, str], Any]] = {
@@ -91,7 +73,7 @@ async def resolve_update_profile(ctx: Context, changes: dict[str, Any]) -> Row:
     checked = {k: _PROFILE_CHECKS[k](v, f"input.{k}") for k, v in changes.items()}
     if not await db.update_profile(ctx.db, viewer.id, checked):
         raise Forbidden(NO_PROFILE)
-    return await _reread_user(ctx, viewer.id)
+    return await reread_user(ctx, viewer.id)
 
 
 # Entries
@@ -115,12 +97,12 @@ async def resolve_create_entry(ctx: Context, fields: dict[str, Any]) -> Row:
             metadata=valid.metadata(fields.get("metadata"), "input.metadata"),
         )
     except RowGone:
-        raise _entry_missing("input.parentId") from None
+        raise entry_missing("input.parentId") from None
     if not created.has_profile:
         raise Forbidden(NO_PROFILE)
     if not created.parent_found or created.id is None:
-        raise _entry_missing("input.parentId")
-    return await _reread_entry(ctx, created.id, "id")
+        raise entry_missing("input.parentId")
+    return await reread_entry(ctx, created.id, "id")
 
 
 _ENTRY_CHECKS: dict[str, Callable[[Any, str], Any]] = {
@@ -139,7 +121,7 @@ async def resolve_update_entry(ctx: Context, global_id: str, changes: dict[str, 
     checked = {k: _ENTRY_CHECKS[k](v, f"input.{k}") for k, v in changes.items()}
     result = await db.update_entry(ctx.db, ctx.audience, entry_id, checked)
     _check_authorship(result, viewer, admin_may=False)
-    return await _reread_entry(ctx, entry_id, "id")
+    return await reread_entry(ctx, entry_id, "id")
 
 
 async def resolve_delete_entry(ctx: Context, global_id: str) -> int:
@@ -152,12 +134,12 @@ async def resolve_delete_entry(ctx: Context, global_id: str) -> int:
 
 def _check_authorship(result: db.Authored, viewer: Viewer, *, admin_may: bool) -> None:
     if result.author_id is None:
-        raise _entry_missing("id")
+        raise entry_missing("id")
     allowed = result.author_id == viewer.id or (admin_may and viewer.is_admin)
     if not allowed:
         raise Forbidden("only the author may change this entry")
     if not result.changed:  # allowed, yet nothing changed: deleted meanwhile
-        raise _entry_missing("id")
+        raise entry_missing("id")
 
 
 # Interactions: each writes (checked in the statement), then re-reads what it acted on.
@@ -207,9 +189,9 @@ async def _act_on_entry(ctx: Context, write: EntryWrite, entry_gid: str) -> Row:
     try:
         outcome = await write(ctx.db, ctx.audience, entry_id)
     except RowGone:
-        raise _entry_missing("entryId") from None
-    _check(outcome, _entry_missing("entryId"))
-    return await _reread_entry(ctx, entry_id, "entryId")
+        raise entry_missing("entryId") from None
+    _check(outcome, entry_missing("entryId"))
+    return await reread_entry(ctx, entry_id, "entryId")
 
 
 async def _act_on_user(ctx: Context, write: UserWrite, user_gid: str) -> Row:
@@ -222,4 +204,4 @@ async def _act_on_user(ctx: Context, write: UserWrite, user_gid: str) -> Row:
     except RowGone:
         raise NotFound("userId: no such user") from None
     _check(outcome, NotFound("userId: no such user"))
-    return await _reread_user(ctx, user_id)
+    return await reread_user(ctx, user_id)

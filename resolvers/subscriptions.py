@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractContextManager
-from uuid import UUID
 
-from db.columns import EntryShape
 from db.counts import Counts
-from db.entries import fetch_entries_by_ids
-from db.executor import Row
 from db.listen import ENTRY_COUNTS, USER_COUNTS, CountsBroker, Mailbox
-from db.users import fetch_users_by_ids
 from resolvers.context import Context
 from resolvers.errors import NotFound
 from resolvers.ids import entry_pk, user_pk
@@ -82,20 +77,3 @@ async def _follow(
             if change["version"] > mailbox.version:
                 mailbox.version = change["version"]
                 yield change
-
-
-async def read_event_entry(ctx: Context, pk: int, shape: EntryShape) -> Row:
-    """The entry of a counts event as the viewer sees it now, read afresh for each event (a
-    subscription outlives any loader's cache); NOT_FOUND when it is gone from view."""
-    rows = await fetch_entries_by_ids(ctx.db, ctx.audience, [pk], shape)
-    if not rows:
-        raise NotFound("entryId: no such entry")
-    return rows[0]
-
-
-async def read_event_user(ctx: Context, pk: UUID) -> Row:
-    """The user of a counts event, read afresh for each event; NOT_FOUND when deleted."""
-    rows = await fetch_users_by_ids(ctx.db, ctx.audience, [pk])
-    if not rows:
-        raise NotFound("userId: no such user")
-    return rows[0]

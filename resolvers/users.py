@@ -5,9 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from db.executor import Row
-from db.users import fetch_user_by_username
+from db.users import fetch_user_by_username, fetch_users_by_ids
 from resolvers.context import Context
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInput, NotFound
 from resolvers.ids import user_pk
 from resolvers.pagination import ENTRY_ORDER, FOLLOW_ORDER, NestedList
 
@@ -24,6 +24,15 @@ async def resolve_user(ctx: Context, global_id: str | None, username: str | None
         return await ctx.loaders.user_by_id.load(user_pk(global_id))
     assert username is not None
     return await fetch_user_by_username(ctx.db, ctx.audience, username)
+
+
+async def reread_user(ctx: Context, pk: UUID, missing: str = "no such user") -> Row:
+    """The user as the viewer sees it now, past any loader's cache (after a write, or for a
+    live event); NOT_FOUND saying `missing` when deleted."""
+    rows = await fetch_users_by_ids(ctx.db, ctx.audience, [pk])
+    if not rows:
+        raise NotFound(missing)
+    return rows[0]
 
 
 async def resolve_user_by_pk(ctx: Context, user_id: UUID) -> Row | None:

@@ -190,9 +190,9 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(errors) and all(e.path is None for e in errors or ())
 
 
-def request_error_status(error: ApiError) -> int:
-    """The HTTP status of a request refused with `error` before anything ran."""
-    return REQUEST_ERROR_STATUS.get(error.code, 400)
+def request_error_status(code: str) -> int:
+    """The HTTP status of a request refused with an error of `code` before anything ran."""
+    return REQUEST_ERROR_STATUS.get(code, 400)
 
 
 def response_status(body: Mapping[str, Any]) -> tuple[int | None, dict[str, str]]:
@@ -202,7 +202,7 @@ def response_status(body: Mapping[str, Any]) -> tuple[int | None, dict[str, str]
         return None, {}
     code = str((errors[0].get("extensions") or {}).get("code"))
     if "data" not in body:
-        return REQUEST_ERROR_STATUS.get(code, 400), retry_after(body)
+        return request_error_status(code), retry_after(body)
     return STATUS_BY_CODE.get(code), retry_after(body)
 
 

@@ -16,9 +16,9 @@ nothing but plain data of the change (`reaches_only_plain_data`): fields with no
 no arguments, resolver fields their type lists as plain (`plain_resolvers`:
 `InteractionCounts.id`, made from the counts), or a resolver field within the selections its
 type declares it answers from the change alone (`plain_selections`: `EntryCountsEvent.entry
-{ id counts }`). Then no answer
-depends on who is asking. An operation reaching further (the entry's title, the viewer's
-flags) runs for each subscriber. A snapshot is never shared; neither is a result with errors.
+{ id counts }`). Then no answer depends on who is asking. An operation reaching further (the
+entry's title, the viewer's flags) runs for each subscriber. A snapshot is never shared;
+neither is a result with errors.
 """
 
 from __future__ import annotations

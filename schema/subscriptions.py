@@ -14,7 +14,9 @@ from graphql import GraphQLError, GraphQLObjectType, get_named_type
 from db.counts import Counts
 from db.listen import EXPRESS
 from resolvers import subscriptions
+from resolvers.entries import reread_entry
 from resolvers.ids import encode_id
+from resolvers.users import reread_user
 from schema.common import Info, InteractionCounts, built
 from schema.entries import Entry
 from schema.errors import with_code
@@ -94,7 +96,7 @@ class EntryCountsEvent(SharedEvent):
 
     async def _read_entry(self, info: Info) -> Entry:
         shape = entries_shape(info)
-        row = await subscriptions.read_event_entry(info.context, self.entry_pk, shape)
+        row = await reread_entry(info.context, self.entry_pk, "entryId", shape)
         entry = Entry.from_row(row, shape)
         entry.counts = self.counts  # the event's, in commit order, whatever was read since
         return entry
@@ -140,7 +142,7 @@ class UserCountsEvent(SharedEvent):
         return cast(User, self._read_user(info))
 
     async def _read_user(self, info: Info) -> User:
-        row = await subscriptions.read_event_user(info.context, self.user_pk)
+        row = await reread_user(info.context, self.user_pk, "userId: no such user")
         user = User.from_row(row)
         user.follower_count = self.follower_count
         user.following_count = self.following_count

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from starlette.responses import Response
@@ -64,7 +64,7 @@ def batch_response(results: list[ExecutionResult], media_type: MediaType) -> Res
 
 
 def _body(result: ExecutionResult, media_type: MediaType) -> dict[str, Any]:
-    body: dict[str, Any] = dict(process_result(result))
+    body = cast(dict[str, Any], process_result(result))  # a new dict, ours to change
     if media_type is MediaType.GRAPHQL_RESPONSE_JSON and is_request_error(result):
         del body["data"]
     return body

@@ -198,7 +198,7 @@ class GraphQLApp(GraphQL[Context, None]):
         except http_input.Refused as refused:
             response = http_error(refused, refused.status, refused.headers)
         except _StreamRefused as refused:
-            response = http_error(refused.error, request_error_status(refused.error))
+            response = http_error(refused.error, request_error_status(refused.error.code))
         except HTTPException as error:
             response = http_error(BadUserInput(error.reason), error.status_code)
         except Exception:

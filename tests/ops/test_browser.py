@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -94,15 +95,20 @@ async def test_graphiql_runs_a_subscription_with_the_token_from_its_headers(
     await expect(result).to_contain_text('"resonanceCount": 1')
 
 
+async def run_explore_signed_in(page: Page, served: Served, user_id: UUID) -> None:
+    """Open the page, paste the user's token into the first tab's Headers and run it."""
+    await page.goto(f"{served.url}/graphql")
+    headers = json.dumps({"Authorization": f"Bearer {token_for(user_id)}"})
+    await set_editor(page, "Headers", headers)
+    await page.locator(".graphiql-execute-button").click()
+    await expect(page.locator(".result-window")).to_contain_text('"entries"')
+
+
 async def test_a_token_pasted_in_one_tab_reaches_the_other_tabs(
     page: Page, served: Served, conn: asyncpg.Connection
 ) -> None:
     reader = await make_user(conn, username="tabbed_reader")
-    await page.goto(f"{served.url}/graphql")
-    headers = json.dumps({"Authorization": f"Bearer {token_for(reader['id'])}"})
-    await set_editor(page, "Headers", headers)
-    await page.locator(".graphiql-execute-button").click()
-    await expect(page.locator(".result-window")).to_contain_text('"entries"')
+    await run_explore_signed_in(page, served, reader["id"])
 
     await page.get_by_role("tab", name="MyFeed").click()  # its Headers: the placeholder
     await page.locator(".graphiql-execute-button").click()
@@ -115,12 +121,7 @@ async def test_an_empty_authorization_runs_that_tab_anonymous(
     page: Page, served: Served, conn: asyncpg.Connection
 ) -> None:
     reader = await make_user(conn, username="anonymous_for_a_tab")
-    await page.goto(f"{served.url}/graphql")
-    await set_editor(
-        page, "Headers", json.dumps({"Authorization": f"Bearer {token_for(reader['id'])}"})
-    )
-    await page.locator(".graphiql-execute-button").click()
-    await expect(page.locator(".result-window")).to_contain_text('"entries"')
+    await run_explore_signed_in(page, served, reader["id"])
 
     await page.get_by_role("tab", name="MyFeed").click()
     await set_editor(page, "Headers", json.dumps({"Authorization": ""}))

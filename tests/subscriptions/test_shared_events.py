@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -23,6 +23,12 @@ SHARES_ONLY = "subscription ($id: ID!) { entryCounts(entryId: $id) { counts { sh
 RESONANCES_ONLY = (
     "subscription ($id: ID!) { entryCounts(entryId: $id) { counts { resonanceCount } } }"
 )
+ENTRY_FROM_THE_CHANGE = """subscription ($id: ID!) {
+  entryCounts(entryId: $id) { entry { id counts { id resonanceCount } } }
+}"""
+ENTRY_AS_THE_VIEWER_SEES_IT = """subscription ($id: ID!) {
+  entryCounts(entryId: $id) { entry { id title viewerHasResonated counts { resonanceCount } } }
+}"""
 
 
 @pytest.fixture
@@ -39,26 +45,41 @@ def executions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     yield ran
 
 
+def _counts(data: Any) -> Any:
+    return data["entryCounts"]["counts"]
+
+
+def _entrys_counts(data: Any) -> Any:
+    return data["entryCounts"]["entry"]["counts"]
+
+
+@pytest.mark.parametrize(
+    ("document", "counts_of"),
+    [(ENTRY_COUNTS, _counts), (ENTRY_FROM_THE_CHANGE, _entrys_counts)],
+    ids=["counts", "the entry from the change"],
+)
 async def test_subscribers_with_the_same_document_share_each_changes_execution(
     broker: CountsBroker,
     pool: asyncpg.Pool,
     conn: asyncpg.Connection,
     executions: list[object],
+    document: str,
+    counts_of: Callable[[Any], Any],
 ) -> None:
     author, fan = await make_user(conn), await make_user(conn)
     entry = await make_entry(conn, author)
     async with AsyncExitStack() as stack:
         streams = [
-            await subscribe(stack, broker, pool, ENTRY_COUNTS, entry_gid(entry)) for _ in range(3)
+            await subscribe(stack, broker, pool, document, entry_gid(entry)) for _ in range(3)
         ]
         for results in streams:
-            assert (await next_data(results))["entryCounts"]["counts"]["resonanceCount"] == 0
+            assert counts_of(await next_data(results))["resonanceCount"] == 0
         assert len(executions) == 3  # each snapshot is its subscriber's own
 
         await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
         changed = [await next_data(results) for results in streams]
 
-    assert all(data["entryCounts"]["counts"]["resonanceCount"] == 1 for data in changed)
+    assert all(counts_of(data)["resonanceCount"] == 1 for data in changed)
     assert changed[0] == changed[1] == changed[2]
     assert len(executions) == 4, "the change ran once for its three subscribers"
 
@@ -82,14 +103,6 @@ async def test_different_documents_on_one_entry_each_get_what_they_asked_for(
         assert await next_data(resonances) == {"entryCounts": {"counts": {"resonanceCount": 1}}}
 
     assert len(executions) == 4
-
-
-ENTRY_FROM_THE_CHANGE = """subscription ($id: ID!) {
-  entryCounts(entryId: $id) { entry { id counts { id resonanceCount } } }
-}"""
-ENTRY_AS_THE_VIEWER_SEES_IT = """subscription ($id: ID!) {
-  entryCounts(entryId: $id) { entry { id title viewerHasResonated counts { resonanceCount } } }
-}"""
 
 
 def plain(document: str) -> bool:
@@ -134,28 +147,6 @@ def test_a_selection_of_the_changes_own_data_is_plain(document: str) -> None:
 )
 def test_a_selection_reaching_past_the_change_is_not(document: str) -> None:
     assert not plain(document)
-
-
-async def test_the_entry_from_the_change_is_shared_by_its_subscribers(
-    broker: CountsBroker,
-    pool: asyncpg.Pool,
-    conn: asyncpg.Connection,
-    executions: list[object],
-) -> None:
-    author, fan = await make_user(conn), await make_user(conn)
-    entry = await make_entry(conn, author)
-    async with AsyncExitStack() as stack:
-        streams = [
-            await subscribe(stack, broker, pool, ENTRY_FROM_THE_CHANGE, entry_gid(entry))
-            for _ in range(3)
-        ]
-        for results in streams:
-            await next_data(results)
-        await unchecked.insert_resonance(conn, user_id=fan["id"], entry_id=entry["id"])
-        changed = [await next_data(results) for results in streams]
-    assert changed[0]["entryCounts"]["entry"]["counts"]["resonanceCount"] == 1
-    assert changed[0] == changed[1] == changed[2]
-    assert len(executions) == 4, "the change ran once for its three subscribers"
 
 
 async def test_an_entry_as_each_viewer_sees_it_is_never_shared(

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from db.executor import Executor, Row
 from db.visibility import Audience
+from db.windows import Window, WindowSql
 
 
 class UserShape(NamedTuple):
@@ -100,7 +101,7 @@ def entry_columns(shape: EntryShape = FULL_ENTRY) -> str:
 
 
 def newest_first_columns(shape: EntryShape) -> str:
-    """The columns of a list ordered by creation (NEWEST_FIRST_AFTER): its cursors hold each
+    """The columns of a list ordered by creation (newest_first_window): its cursors hold each
     entry's creation, whether or not `shape` shows it."""
     return entry_columns(shape._replace(created=True))
 
@@ -118,9 +119,23 @@ ENTRY_FROM = (
     " LEFT JOIN entry_interaction_counts c ON c.entry_id = e.id"
 )
 
-# Keyset bounds: with no cursor, COALESCE makes the bound "after everything" and keeps the
-# row comparison usable by the (created_at DESC, id DESC) indexes.
-NEWEST_FIRST_AFTER = "COALESCE({ts}::timestamptz, 'infinity'), COALESCE({id}::bigint, 0)"
+
+def newest_first_window(key: str, window: WindowSql, *params: str, id_type: str = "bigint") -> str:
+    """The conditions keeping the rows of a newest-first list within a window (db/windows.py):
+    `key` the sort key's columns, `params` the after bound's two placeholders then the
+    before's. With no cursor, COALESCE puts a bound past every row and keeps the row
+    comparison usable by the (created_at DESC, id DESC) indexes."""
+    after_ts, after_id, before_ts, before_id = params
+    return (
+        f"({key}) {window.after} (COALESCE({after_ts}::timestamptz, 'infinity'),"
+        f" COALESCE({after_id}::{id_type}, {_LOWEST[id_type]}))"
+        f" AND ({key}) {window.before} (COALESCE({before_ts}::timestamptz, '-infinity'),"
+        f" COALESCE({before_id}::{id_type}, {_LOWEST[id_type]}))"
+    )
+
+
+# Any value of the id's type: the bound's timestamp is past every row's already.
+_LOWEST = {"bigint": "0", "uuid": "'00000000-0000-0000-0000-000000000000'"}
 
 
 async def fetch_pages(
@@ -128,9 +143,12 @@ async def fetch_pages(
     query: str,
     audience: Audience,
     parents: Sequence[Any],
-    after: tuple[Any, Any] | None,
+    window: Window,
     limit: int,
 ) -> list[Row]:
-    """Run a per-parent page query: $3 the parents, $4 and $5 the keyset, $6 the limit."""
-    after_ts, after_id = after or (None, None)
-    return await db.fetch(query, *audience, list(parents), after_ts, after_id, limit)
+    """Run a per-parent page query: $3 the parents, $4 and $5 the after bound, $6 the
+    limit, $7 and $8 the before bound."""
+    after_ts, after_id, before_ts, before_id = window.bounds(2)
+    return await db.fetch(
+        query, *audience, list(parents), after_ts, after_id, limit, before_ts, before_id
+    )

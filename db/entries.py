@@ -7,7 +7,6 @@ are db/mutations.py's (the API's, checked) and db/unchecked.py's (tests and the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from functools import lru_cache
 from uuid import UUID
 
@@ -16,17 +15,16 @@ import asyncpg
 from db.columns import (
     ENTRY_FROM,
     FULL_ENTRY,
-    NEWEST_FIRST_AFTER,
     EntryShape,
     entry_columns,
     fetch_pages,
     newest_first_columns,
+    newest_first_window,
 )
 from db.executor import Executor
 from db.pool import fetch_planned_for_its_values
 from db.visibility import Audience, visible_entry
-
-Keyset = tuple[datetime, int]
+from db.windows import WHOLE, Window, WindowSql
 
 
 @lru_cache(maxsize=64)
@@ -45,9 +43,11 @@ async def fetch_entries_by_ids(
 
 
 @lru_cache(maxsize=512)
-def _entries_query(by_author: bool, by_tag: bool, by_type: bool, shape: EntryShape) -> str:
+def _entries_query(
+    by_author: bool, by_tag: bool, by_type: bool, shape: EntryShape, sql: WindowSql
+) -> str:
     conditions = [visible_entry("e")]
-    params = 5
+    params = 7
     if by_author:
         params += 1
         conditions.append(f"e.user_id = ${params}::uuid")
@@ -57,11 +57,11 @@ def _entries_query(by_author: bool, by_tag: bool, by_type: bool, shape: EntrySha
     if by_type:
         params += 1
         conditions.append(f"e.type = ${params}::text")
-    after = NEWEST_FIRST_AFTER.format(ts="$3", id="$4")
+    conditions.append(newest_first_window("e.created_at, e.id", sql, "$3", "$4", "$6", "$7"))
     return f"""
 SELECT {newest_first_columns(shape)} FROM {ENTRY_FROM}
-WHERE {" AND ".join(conditions)} AND (e.created_at, e.id) < ({after})
-ORDER BY e.created_at DESC, e.id DESC
+WHERE {" AND ".join(conditions)}
+ORDER BY e.created_at {sql.order}, e.id {sql.order}
 LIMIT $5
 """
 
@@ -73,31 +73,31 @@ async def fetch_entries(
     author_id: UUID | None = None,
     tag: str | None = None,
     type: str | None = None,
-    after: Keyset | None = None,
+    window: Window = WHOLE,
     limit: int,
     shape: EntryShape = FULL_ENTRY,
 ) -> list[asyncpg.Record]:
-    """Visible entries newest first, optionally of one author, with one tag, of one type;
-    rows of `shape`."""
-    query = _entries_query(author_id is not None, tag is not None, type is not None, shape)
+    """Visible entries newest first (read in `window`'s direction), optionally of one
+    author, with one tag, of one type; rows of `shape`."""
+    by = (author_id is not None, tag is not None, type is not None)
+    query = _entries_query(*by, shape, window.sql())
     filters = [f for f in (author_id, tag, type) if f is not None]
-    after_ts, after_id = after or (None, None)
+    after_ts, after_id, before_ts, before_id = window.bounds(2)
+    params = (after_ts, after_id, limit, before_ts, before_id, *filters)
     if tag is not None:
-        return await fetch_planned_for_its_values(
-            db, query, *audience, after_ts, after_id, limit, *filters
-        )
-    return await db.fetch(query, *audience, after_ts, after_id, limit, *filters)
+        return await fetch_planned_for_its_values(db, query, *audience, *params)
+    return await db.fetch(query, *audience, *params)
 
 
 @lru_cache(maxsize=64)
-def _by_authors(shape: EntryShape) -> str:
+def _by_authors(shape: EntryShape, sql: WindowSql) -> str:
     return f"""
 SELECT p.parent_key, x.* FROM unnest($3::uuid[]) AS p (parent_key)
 CROSS JOIN LATERAL (
     SELECT {newest_first_columns(shape)} FROM {ENTRY_FROM}
     WHERE e.user_id = p.parent_key AND {visible_entry("e")}
-      AND (e.created_at, e.id) < ({NEWEST_FIRST_AFTER.format(ts="$4", id="$5")})
-    ORDER BY e.created_at DESC, e.id DESC
+      AND {newest_first_window("e.created_at, e.id", sql, "$4", "$5", "$7", "$8")}
+    ORDER BY e.created_at {sql.order}, e.id {sql.order}
     LIMIT $6
 ) AS x
 """
@@ -108,16 +108,17 @@ async def fetch_entries_by_authors(
     audience: Audience,
     author_ids: Sequence[UUID],
     *,
-    after: Keyset | None,
+    window: Window,
     limit: int,
     shape: EntryShape = FULL_ENTRY,
 ) -> list[asyncpg.Record]:
     """A page of each author's visible entries, newest first, in one statement."""
-    return await fetch_pages(db, _by_authors(shape), audience, author_ids, after, limit)
+    query = _by_authors(shape, window.sql())
+    return await fetch_pages(db, query, audience, author_ids, window, limit)
 
 
 @lru_cache(maxsize=64)
-def _branches(shape: EntryShape) -> str:
+def _branches(shape: EntryShape, sql: WindowSql) -> str:
     return f"""
 SELECT p.parent_key, x.* FROM unnest($3::bigint[]) AS p (parent_key)
 CROSS JOIN LATERAL (
@@ -126,9 +127,11 @@ CROSS JOIN LATERAL (
     JOIN stream_entries e ON e.id = b.child_entry_id
     JOIN users a ON a.id = e.user_id
     LEFT JOIN entry_interaction_counts c ON c.entry_id = e.id
-    WHERE b.parent_entry_id = p.parent_key AND b.branch_order > COALESCE($4::integer, 0)
+    WHERE b.parent_entry_id = p.parent_key
+      AND b.branch_order {sql.after} COALESCE($4::integer, 0)
+      AND b.branch_order {sql.before} COALESCE($6::integer, 2147483647)
       AND {visible_entry("e")}
-    ORDER BY b.branch_order
+    ORDER BY b.branch_order {sql.order}
     LIMIT $5
 ) AS x
 """
@@ -139,13 +142,14 @@ async def fetch_branches(
     audience: Audience,
     parent_ids: Sequence[int],
     *,
-    after: tuple[int] | None,
+    window: Window,
     limit: int,
     shape: EntryShape = FULL_ENTRY,
 ) -> list[asyncpg.Record]:
     """A page of each parent's visible branches in branch order, in one statement."""
-    after_order = after[0] if after else None
-    return await db.fetch(_branches(shape), *audience, list(parent_ids), after_order, limit)
+    after, before = window.bounds(1)
+    query = _branches(shape, window.sql(descending=False))
+    return await db.fetch(query, *audience, list(parent_ids), after, limit, before)
 
 
 @lru_cache(maxsize=64)

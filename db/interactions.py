@@ -7,25 +7,25 @@ The writes of these rows are db/mutations.py's (the API's, checked) and db/unche
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from functools import lru_cache
 
 import asyncpg
 
 from db.columns import (
     FULL_USER,
-    NEWEST_FIRST_AFTER,
     TYPED_AUDIENCE,
     UserShape,
     fetch_pages,
+    newest_first_window,
     user_columns,
 )
 from db.executor import Executor
 from db.visibility import Audience
+from db.windows import Window, WindowSql
 
 
 @lru_cache(maxsize=32)
-def _interactors_page(table: str, shape: UserShape) -> str:
+def _interactors_page(table: str, shape: UserShape, sql: WindowSql) -> str:
     """Users who resonated with (or amplified) each entry, newest first."""
     return f"""
 {TYPED_AUDIENCE}
@@ -34,14 +34,11 @@ CROSS JOIN LATERAL (
     SELECT i.created_at AS edge_created_at, i.id AS edge_id, {user_columns("u", shape=shape)}
     FROM {table} i JOIN users u ON u.id = i.user_id
     WHERE i.entry_id = p.parent_key
-      AND (i.created_at, i.id) < ({NEWEST_FIRST_AFTER.format(ts="$4", id="$5")})
-    ORDER BY i.created_at DESC, i.id DESC
+      AND {newest_first_window("i.created_at, i.id", sql, "$4", "$5", "$7", "$8")}
+    ORDER BY i.created_at {sql.order}, i.id {sql.order}
     LIMIT $6
 ) AS x
 """
-
-
-InteractionKeyset = tuple[datetime, int]
 
 
 async def fetch_resonators(
@@ -49,12 +46,12 @@ async def fetch_resonators(
     audience: Audience,
     entry_ids: Sequence[int],
     *,
-    after: InteractionKeyset | None,
+    window: Window,
     limit: int,
     shape: UserShape = FULL_USER,
 ) -> list[asyncpg.Record]:
-    query = _interactors_page("user_resonances", shape)
-    return await fetch_pages(db, query, audience, entry_ids, after, limit)
+    query = _interactors_page("user_resonances", shape, window.sql())
+    return await fetch_pages(db, query, audience, entry_ids, window, limit)
 
 
 async def fetch_amplifiers(
@@ -62,9 +59,9 @@ async def fetch_amplifiers(
     audience: Audience,
     entry_ids: Sequence[int],
     *,
-    after: InteractionKeyset | None,
+    window: Window,
     limit: int,
     shape: UserShape = FULL_USER,
 ) -> list[asyncpg.Record]:
-    query = _interactors_page("user_amplifications", shape)
-    return await fetch_pages(db, query, audience, entry_ids, after, limit)
+    query = _interactors_page("user_amplifications", shape, window.sql())
+    return await fetch_pages(db, query, audience, entry_ids, window, limit)

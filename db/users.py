@@ -8,15 +8,22 @@ db/unchecked.py's (tests and the benchmark); the counter columns are the trigger
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from functools import lru_cache
 from uuid import UUID
 
 import asyncpg
 
-from db.columns import FULL_USER, TYPED_AUDIENCE, UserShape, fetch_pages, user_columns
+from db.columns import (
+    FULL_USER,
+    TYPED_AUDIENCE,
+    UserShape,
+    fetch_pages,
+    newest_first_window,
+    user_columns,
+)
 from db.executor import Executor
 from db.visibility import Audience
+from db.windows import Window, WindowSql
 
 _BY_IDS = f"SELECT {user_columns('u')} FROM users u WHERE u.id = ANY($3::uuid[])"
 _BY_USERNAME = f"SELECT {user_columns('u')} FROM users u WHERE lower(u.username) = lower($3)"
@@ -37,7 +44,7 @@ async def fetch_user_by_username(
 
 
 @lru_cache(maxsize=32)
-def _follows_page(anchor: str, other: str, shape: UserShape) -> str:
+def _follows_page(anchor: str, other: str, shape: UserShape, sql: WindowSql) -> str:
     """Users on the `other` side of follows whose `anchor` side is each key, newest first."""
     return f"""
 {TYPED_AUDIENCE}
@@ -46,15 +53,11 @@ CROSS JOIN LATERAL (
     SELECT f.created_at AS edge_created_at, f.id AS edge_id, {user_columns("u", shape=shape)}
     FROM user_follows f JOIN users u ON u.id = f.{other}
     WHERE f.{anchor} = p.parent_key
-      AND (f.created_at, f.id) < (COALESCE($4::timestamptz, 'infinity'),
-                                  COALESCE($5::uuid, '00000000-0000-0000-0000-000000000000'))
-    ORDER BY f.created_at DESC, f.id DESC
+      AND {newest_first_window("f.created_at, f.id", sql, "$4", "$5", "$7", "$8", id_type="uuid")}
+    ORDER BY f.created_at {sql.order}, f.id {sql.order}
     LIMIT $6
 ) AS x
 """
-
-
-FollowKeyset = tuple[datetime, UUID]
 
 
 async def fetch_followers(
@@ -62,13 +65,13 @@ async def fetch_followers(
     audience: Audience,
     user_ids: Sequence[UUID],
     *,
-    after: FollowKeyset | None,
+    window: Window,
     limit: int,
     shape: UserShape = FULL_USER,
 ) -> list[asyncpg.Record]:
     """A page of each user's followers, newest follow first, in one statement."""
-    query = _follows_page("followed_id", "follower_id", shape)
-    return await fetch_pages(db, query, audience, user_ids, after, limit)
+    query = _follows_page("followed_id", "follower_id", shape, window.sql())
+    return await fetch_pages(db, query, audience, user_ids, window, limit)
 
 
 async def fetch_following(
@@ -76,10 +79,10 @@ async def fetch_following(
     audience: Audience,
     user_ids: Sequence[UUID],
     *,
-    after: FollowKeyset | None,
+    window: Window,
     limit: int,
     shape: UserShape = FULL_USER,
 ) -> list[asyncpg.Record]:
     """A page of the users each user follows, newest follow first, in one statement."""
-    query = _follows_page("follower_id", "followed_id", shape)
-    return await fetch_pages(db, query, audience, user_ids, after, limit)
+    query = _follows_page("follower_id", "followed_id", shape, window.sql())
+    return await fetch_pages(db, query, audience, user_ids, window, limit)

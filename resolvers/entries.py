@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from db.columns import FULL_ENTRY, EntryShape
 from db.entries import fetch_entries, fetch_entries_by_ids
 from db.executor import Row
+from db.windows import Window
 from resolvers.context import Context
 from resolvers.errors import NotFound
 from resolvers.ids import entry_pk, user_pk
@@ -49,20 +52,26 @@ async def resolve_entries(
     type: str | None,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
     shape: EntryShape = FULL_ENTRY,
 ) -> Page:
-    first, keyset = ENTRY_ORDER.bounds(first, after)
-    rows = await fetch_entries(
+    size, window = ENTRY_ORDER.window(first, after, last, before)
+    read = partial(
+        fetch_entries,
         ctx.db,
         ctx.audience,
         author_id=None if author_id is None else user_pk(author_id, "filter.authorId"),
         tag=None if tag is None else normalise_tag(tag, "filter.tag"),
         type=type,
-        after=keyset,
-        limit=first + 1,
         shape=shape,
     )
-    return make_page(rows, first, keyset, ENTRY_ORDER)
+
+    async def probe(behind: Window) -> bool:
+        return bool(await read(window=behind, limit=1))
+
+    rows = await read(window=window, limit=size + 1)
+    return make_page(rows, size, window, ENTRY_ORDER, probe)
 
 
 async def resolve_parent(

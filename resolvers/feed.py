@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from db.columns import FULL_ENTRY, EntryShape, UserShape
 from db.executor import Row
 from db.feed import fetch_feed
 from db.trending import fetch_trending
+from db.windows import Window
 from resolvers.context import Context
 from resolvers.pagination import FEED_ORDER, Page, check_first, make_page
 
@@ -14,16 +17,21 @@ async def resolve_feed(
     ctx: Context,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
     shape: EntryShape = FULL_ENTRY,
     amplifier: UserShape | None = None,
 ) -> Page:
     """The viewer's feed page: entries of `shape`, with their amplifiers of that shape."""
     ctx.require_viewer()
-    first, keyset = FEED_ORDER.bounds(first, after)
-    rows = await fetch_feed(
-        ctx.db, ctx.audience, after=keyset, limit=first + 1, shape=shape, amplifier=amplifier
-    )
-    return make_page(rows, first, keyset, FEED_ORDER)
+    size, window = FEED_ORDER.window(first, after, last, before)
+    read = partial(fetch_feed, ctx.db, ctx.audience, shape=shape, amplifier=amplifier)
+
+    async def probe(behind: Window) -> bool:
+        return bool(await read(window=behind, limit=1))
+
+    rows = await read(window=window, limit=size + 1)
+    return make_page(rows, size, window, FEED_ORDER, probe)
 
 
 async def resolve_trending(ctx: Context, window: str, first: int | None) -> list[Row]:

@@ -2,7 +2,7 @@
 
 Named `<Thing>By<Key>Loader` after what they return. Single rows are batched with
 `= ANY($ids)`; per-parent pages (the first N branches of each of many entries, ...) with one
-LATERAL statement per distinct (first, after) in the batch, which in practice is one.
+LATERAL statement per distinct (size, window) in the batch, which in practice is one.
 
 A read is shared: every field that loads a key awaits the one future the loader keeps for
 it. graphql-core cancels the other fields of an object when one fails (its error nulls
@@ -35,12 +35,15 @@ from db.executor import Executor, Row
 from db.interactions import fetch_amplifiers, fetch_resonators
 from db.users import fetch_followers, fetch_following, fetch_users_by_ids
 from db.visibility import Audience
+from db.windows import Window
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-# (parent key, first, decoded after, the rows' shape: db/columns.py)
-PageKey = tuple[K, int, Any, Hashable]
-PageFetch = Callable[[Executor, Audience, Sequence[Any], Any, int, Hashable], Awaitable[list[Row]]]
+# (parent key, page size, the window read: db/windows.py, the rows' shape: db/columns.py)
+PageKey = tuple[K, int, Window, Hashable]
+PageFetch = Callable[
+    [Executor, Audience, Sequence[Any], Window, int, Hashable], Awaitable[list[Row]]
+]
 
 
 class Loader(DataLoader[K, V]):
@@ -118,27 +121,27 @@ async def _by_shape(
 
 
 class PageByParentLoader(Loader[PageKey[K], list[Row]], Generic[K]):
-    """A page of child rows for each parent key; pages hold up to first + 1 rows. One
-    statement per distinct (first, after, shape) in the batch: in practice one."""
+    """A page of child rows for each parent key; pages hold up to size + 1 rows. One
+    statement per distinct (size, window, shape) in the batch: in practice one."""
 
     def __init__(self, fetch: PageFetch, db: Executor, audience: Audience) -> None:
         super().__init__()
         self._fetch, self._db, self._audience = fetch, db, audience
 
     async def batch_load_fn(self, keys: list[PageKey[K]]) -> list[list[Row]]:
-        groups: dict[tuple[int, Any, Hashable], list[K]] = defaultdict(list)
-        for parent, first, after, shape in keys:
-            groups[(first, after, shape)].append(parent)
+        groups: dict[tuple[int, Window, Hashable], list[K]] = defaultdict(list)
+        for parent, size, window, shape in keys:
+            groups[(size, window, shape)].append(parent)
 
-        async def load(first: int, after: Any, shape: Hashable, parents: list[K]) -> None:
-            rows = await self._fetch(self._db, self._audience, parents, after, first + 1, shape)
+        async def load(size: int, window: Window, shape: Hashable, parents: list[K]) -> None:
+            rows = await self._fetch(self._db, self._audience, parents, window, size + 1, shape)
             for row in rows:
-                pages[(row["parent_key"], first, after, shape)].append(row)
+                pages[(row["parent_key"], size, window, shape)].append(row)
 
         pages: dict[PageKey[K], list[Row]] = defaultdict(list)
         if len(groups) == 1:  # nearly always: one statement, run in this task
-            [((first, after, shape), parents)] = groups.items()
-            await load(first, after, shape, parents)
+            [((size, window, shape), parents)] = groups.items()
+            await load(size, window, shape, parents)
         else:
             await asyncio.gather(*(load(f, a, s, ps) for (f, a, s), ps in groups.items()))
         return [pages[key] for key in keys]
@@ -149,11 +152,11 @@ def _paged(fetch: Callable[..., Awaitable[list[Row]]]) -> PageFetch:
         db: Executor,
         audience: Audience,
         parents: Sequence[Any],
-        after: Any,
+        window: Window,
         limit: int,
         shape: Hashable,
     ) -> list[Row]:
-        return await fetch(db, audience, parents, after=after, limit=limit, shape=shape)
+        return await fetch(db, audience, parents, window=window, limit=limit, shape=shape)
 
     return call
 

@@ -1,23 +1,32 @@
-"""Keyset pagination: `first` bounds, opaque cursors, pages of rows, and the page resolver.
+"""Keyset pagination both ways: `first`/`last` bounds, opaque cursors, pages of rows, and
+the page resolver.
 
-A cursor is the sort key of the last row seen, so a page never repeats or skips a row that
-existed when the first page was read, however many rows are inserted meanwhile. Cursors are
-tagged with the list they belong to: one list's cursor is refused by another. Their parts are
-parsed strictly (resolvers/keys.py): a forged cursor is BAD_USER_INPUT, never a value the
-database refuses.
+A cursor is the sort key of a row, so a page never repeats or skips a row that existed
+when the first page was read, however many rows are inserted meanwhile. `first` reads the
+rows after `after` from the start, `last` the rows before `before` from the end (Relay's
+cursor connections; with `last`, `first` is not used: it has a default). Cursors are
+tagged with the list they belong to: one list's cursor is refused by another. Their parts
+are parsed strictly (resolvers/keys.py): a forged cursor is BAD_USER_INPUT, never a value
+the database refuses.
+
+A page knows whether more rows lie past its far end from the one extra row it reads. Whether
+any lie behind the cursor it was read from is a second read (a probe: db/windows.py), made
+only when a query asks for that side's `hasPreviousPage` or `hasNextPage`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from binascii import b2a_base64
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from db.executor import Row
+from db.windows import Window
 from resolvers import keys
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
@@ -44,12 +53,20 @@ class Keyset:
     def cursor(self, row: Row) -> str:
         return encode_cursor(self.tag, *[row[column] for column in self.columns])
 
-    def bounds(self, first: int | None, after: str | None) -> tuple[int, tuple[Any, ...] | None]:
-        """A page's size and the sort key it reads after: `first` checked, then `after`
-        decoded; BAD_USER_INPUT when either is bad."""
-        return check_first(first), self.decode(after)
+    def window(
+        self, first: int | None, after: str | None, last: int | None, before: str | None
+    ) -> tuple[int, Window]:
+        """A page's size and the part of the list it reads: the counts checked, then the
+        cursors decoded; BAD_USER_INPUT when any is bad."""
+        if last is not None:
+            size = check_first(last, "last")
+            return size, Window(self.decode(after), self.decode(before, "before"), backward=True)
+        size = check_first(first)
+        if before is None:  # nearly always: the default Window's kind, made once
+            return size, Window(self.decode(after))
+        return size, Window(self.decode(after), self.decode(before, "before"))
 
-    def decode(self, cursor: str | None) -> tuple[Any, ...] | None:
+    def decode(self, cursor: str | None, name: str = "after") -> tuple[Any, ...] | None:
         """The sort key in `cursor`; BAD_USER_INPUT when it is not a cursor of this list."""
         if cursor is None:
             return None
@@ -61,7 +78,7 @@ class Keyset:
                 raise ValueError(tag)
             return tuple(parse(part) for parse, part in zip(self.parsers, parts, strict=True))
         except ValueError:
-            raise BadUserInput("after is not a cursor of this list") from None
+            raise BadUserInput(f"{name} is not a cursor of this list") from None
 
 
 # Newest first, by created_at and id.
@@ -79,7 +96,8 @@ INTERACTION_ORDER = Keyset(
 
 
 def check_first(first: int | None, field: str = "first") -> int:
-    """`first` as given (null means the default), or BAD_USER_INPUT outside 0..100."""
+    """`first` (or `last`) as given (null means the default), or BAD_USER_INPUT outside
+    0..100."""
     if first is None:
         return DEFAULT_FIRST
     if not 0 <= first <= MAX_FIRST:
@@ -93,6 +111,12 @@ def encode_cursor(tag: str, *parts: object) -> str:
     return b2a_base64(text.encode(), newline=False).translate(_URLSAFE).decode("ascii")
 
 
+# Whether rows lie behind a cursor, read when a query asks (a probe: db/windows.py).
+Probe = Callable[[Window], Coroutine[Any, Any, bool]]
+# A page's flag: known, or the probe's window to read it in.
+Flag = bool | Window
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page of rows, ready for a Connection type. A row's cursor is made when asked for:
@@ -100,22 +124,40 @@ class Page:
 
     rows: Sequence[Any]
     order: Keyset
-    has_next_page: bool
-    has_previous_page: bool
+    next: Flag
+    previous: Flag
+    probe: Probe | None = None
 
     def cursor(self, index: int) -> str:
         """The cursor of the row at `index` (negative counts from the end)."""
         return self.order.cursor(self.rows[index])
 
+    @property
+    def has_next_page(self) -> bool | Awaitable[bool]:
+        return self._flag(self.next)
 
-def make_page(rows: Sequence[Any], first: int, after: object, order: Keyset) -> Page:
-    """`rows` were fetched with LIMIT first + 1: the extra row only says there is more."""
-    return Page(
-        rows=rows[:first],
-        order=order,
-        has_next_page=len(rows) > first,
-        has_previous_page=after is not None,
-    )
+    @property
+    def has_previous_page(self) -> bool | Awaitable[bool]:
+        return self._flag(self.previous)
+
+    def _flag(self, flag: Flag) -> bool | Awaitable[bool]:
+        if isinstance(flag, bool):
+            return flag
+        assert self.probe is not None, "a page with a window to probe has its probe"
+        # A task, not the coroutine: a query may read the flag twice (under two aliases).
+        return asyncio.ensure_future(self.probe(flag))
+
+
+def make_page(rows: Sequence[Any], size: int, window: Window, order: Keyset, probe: Probe) -> Page:
+    """`rows` were read in `window`'s direction with LIMIT size + 1: the extra row only says
+    there is more at the far end. Behind the cursor the page was read from, the probe
+    looks, when asked, from that cursor's row on."""
+    more = len(rows) > size
+    if window.backward:
+        behind = Window(after=window.before, inclusive=True) if window.before else False
+        return Page(rows[:size][::-1], order, behind, more, probe)
+    behind = Window(before=window.after, inclusive=True, backward=True) if window.after else False
+    return Page(rows[:size], order, more, behind, probe)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,26 +175,40 @@ async def resolve_page(
     parent: K,
     first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
     shape: Hashable,
 ) -> Page:
     """A page of the list `nested` under `parent`, its rows of `shape` (db/columns.py)."""
-    first, keyset = nested.order.bounds(first, after)
-    rows = await nested.loader(ctx.loaders).load((parent, first, keyset, shape))
-    return make_page(rows, first, keyset, nested.order)
+    size, window = nested.order.window(first, after, last, before)
+    loader = nested.loader(ctx.loaders)
+    rows = await loader.load((parent, size, window, shape))
+
+    async def probe(behind: Window) -> bool:
+        return bool(await loader.load((parent, 0, behind, shape)))
+
+    return make_page(rows, size, window, nested.order, probe)
 
 
-# Distinct empty pages kept: a (first, after) pair each, most pages asking the same.
+# Distinct empty pages kept: a (first, after, last, before) each, most pages asking the same.
 EMPTY_PAGES = 256
 
 
 @lru_cache(maxsize=EMPTY_PAGES)
-def empty_page(order: Keyset, first: int | None, after: str | None) -> Page:
-    """The page of a list with no rows, `first` and `after` checked as for any page (a bad
-    one raises each time: errors are not kept). One Page per (order, first, after), shared:
-    a Page is immutable, and the entries of a feed page without branches all ask for the
-    same `branches(first: 3)` (made anew for each, the benchmark's feed page spent 3.7% of
-    its instructions on them)."""
-    return make_page((), *order.bounds(first, after), order)
+def empty_page(
+    order: Keyset,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Page:
+    """The page of a list with no rows at all, its arguments checked as for any page (a bad
+    one raises each time: errors are not kept): nothing before it, nothing after. One Page
+    per (order, arguments), shared: a Page is immutable, and the entries of a feed page
+    without branches all ask for the same `branches(first: 3)` (made anew for each, the
+    benchmark's feed page spent 3.7% of its instructions on them)."""
+    order.window(first, after, last, before)
+    return Page((), order, False, False)
 
 
 def counted_page(
@@ -161,6 +217,8 @@ def counted_page(
     parent: K,
     first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
     shape: Hashable,
     count: int,
 ) -> Page | Awaitable[Page]:
@@ -170,5 +228,5 @@ def counted_page(
     returned at once, with no statement and nothing to await (most entries of a feed page
     have no branches). Otherwise, the page to await."""
     if count == 0:
-        return empty_page(nested.order, first, after)
-    return resolve_page(ctx, nested, parent, first, after, shape)
+        return empty_page(nested.order, first, after, last, before)
+    return resolve_page(ctx, nested, parent, first, after, last, before, shape)

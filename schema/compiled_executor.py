@@ -220,6 +220,10 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             if field.attribute is not None:
                 result = getattr(source, field.attribute)
+                # As graphql-core's default resolver: an attribute may hold an awaitable
+                # (a page's hasPreviousPage read when asked: resolvers/pagination.Page).
+                if self.is_awaitable(result):
+                    return self._complete_awaited(field, field.completion, info, path, result)
             elif field.typename is not None:
                 result = field.typename
             else:

@@ -22,12 +22,20 @@ from strawberry.types.field import StrawberryField
 from resolvers.pagination import Page
 from schema.deferred import defer
 
-FIRST_DESCRIPTION = "How many items to return, 0 to 100."
+FIRST_DESCRIPTION = "How many items to return from the start, 0 to 100."
 AFTER_DESCRIPTION = "Return the items after this cursor (an `endCursor` of this list)."
+LAST_DESCRIPTION = (
+    "How many items to return from the end, 0 to 100 (Relay's backward pagination); "
+    "`first` is then not used."
+)
+BEFORE_DESCRIPTION = "Return the items before this cursor (a `startCursor` of this list)."
 
-# A list field's arguments: `first: First = DEFAULT_FIRST, after: After = None`.
+# A list field's arguments: `first: First = DEFAULT_FIRST, after: After = None, last: Last =
+# None, before: Before = None`.
 First = Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)]
 After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)]
+Last = Annotated[int | None, strawberry.argument(description=LAST_DESCRIPTION)]
+Before = Annotated[str | None, strawberry.argument(description=BEFORE_DESCRIPTION)]
 
 NodeT = TypeVar("NodeT")
 EdgeT = TypeVar("EdgeT", bound="Edge[Any]")
@@ -36,21 +44,45 @@ Specialised = TypeVar("Specialised", bound=type)
 
 @strawberry.type(description="Where a page sits in its list (Relay cursor connections).")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="More items follow this page.")
-    has_previous_page: bool = strawberry.field(description="This page was read after a cursor.")
-    start_cursor: str | None = strawberry.field(description="The cursor of the first item.")
+    has_next_page: bool = strawberry.field(
+        description="Items follow this page (within `before`, when it was given)."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Items come before this page (within `after`, when it was given)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the first item: pass it as `before` for the page before."
+    )
     end_cursor: str | None = strawberry.field(
         description="The cursor of the last item: pass it as `after` for the next page."
     )
+    # What the fields are made of, when read (schema/deferred.py): a flag may be a read
+    # (resolvers/pagination.Page), made only for a query that asks for it.
+    page: strawberry.Private[Page | None] = None
 
     @classmethod
     def from_page(cls, page: Page) -> PageInfo:
-        return cls(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.cursor(0) if page.rows else None,
-            end_cursor=page.cursor(-1) if page.rows else None,
-        )
+        info = cls.__new__(cls)  # the fields are deferred: not given here
+        info.page = page
+        return info
+
+    def _page(self) -> Page:
+        assert self.page is not None, "a PageInfo built without its page has its fields"
+        return self.page
+
+    def _start_cursor(self) -> str | None:
+        page = self._page()
+        return page.cursor(0) if page.rows else None
+
+    def _end_cursor(self) -> str | None:
+        page = self._page()
+        return page.cursor(-1) if page.rows else None
+
+
+defer(PageInfo, "has_next_page", lambda info: info._page().has_next_page)
+defer(PageInfo, "has_previous_page", lambda info: info._page().has_previous_page)
+defer(PageInfo, "start_cursor", PageInfo._start_cursor)
+defer(PageInfo, "end_cursor", PageInfo._end_cursor)
 
 
 @dataclass(frozen=True)

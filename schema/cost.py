@@ -4,9 +4,11 @@ GitHub's GraphQL API counts nodes this way, and so do we:
 
 - a connection (a field with `first` returning a page: `entries`, `branches`, `followers`,
   ...) counts `first` items (20 when absent or null; a `first` over 100 counts 100, the
-  resolver refuses it anyway), and everything selected under its `nodes` or `edges` counts
-  once per item: `entries(first: 10) { nodes { branches(first: 3) { nodes { id } } } }`
-  is 10 + 10 x 3 = 40;
+  resolver refuses it anyway), or `last` items when `last` is given (the page is then read
+  from the end; a variable `last` counts as 20 when null), and everything selected under
+  its `nodes` or `edges` counts once per item:
+  `entries(first: 10) { nodes { branches(first: 3) { nodes { id } } } }` is
+  10 + 10 x 3 = 40;
 - a list with `first` (`trending`) counts its items the same way;
 - a list without one counts an estimate: `ancestors` 10 (threads are rarely deeper), and
   the introspection lists the longest such list in the schema (`__Schema.types` all its
@@ -292,15 +294,24 @@ class _Planner:
         return fields.get(name) if fields else None
 
     def _first(self, node: FieldNode, definition: GraphQLField) -> int | Step:
-        argument = next((a for a in node.arguments or () if a.name.value == "first"), None)
+        """The items `first` stands for, or `last` when given (it wins: `first` has a
+        default)."""
+        arguments = {a.name.value: a for a in node.arguments or ()}
+        last = arguments.get("last")
+        if last is not None and not isinstance(last.value, NullValueNode):
+            return self._count(last.value)
+        argument = arguments.get("first")
         if argument is None:
             return items_of(definition.args["first"].default_value)
-        if isinstance(argument.value, VariableNode):
-            name = argument.value.name.value
+        return self._count(argument.value)
+
+    def _count(self, value: ValueNode) -> int | Step:
+        if isinstance(value, VariableNode):
+            name = value.name.value
             if name not in self.variables:
                 self.variables[name] = self.program.var(name)
             return self.variables[name]
-        return items_of(_literal(argument.value))
+        return items_of(_literal(value))
 
 
 def _literal(value: ValueNode | None) -> Any:

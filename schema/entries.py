@@ -14,7 +14,7 @@ from resolvers import entries as resolve
 from resolvers.ids import encode_id
 from resolvers.pagination import DEFAULT_FIRST, counted_page
 from schema.common import Info, InteractionCounts, Node, built
-from schema.connections import After, Connection, Edge, First, Noun, worded
+from schema.connections import After, Before, Connection, Edge, First, Last, Noun, worded
 from schema.enums import EntryType, Privacy, from_db
 from schema.json_scalar import UNSENDABLE_RULE
 from schema.row_shapes import entries_shape, page_shape, users_page_shape
@@ -112,29 +112,50 @@ class Entry(Node):
 
     @strawberry.field(description="Branches (replies) the viewer may see, in branch order.")
     def branches(
-        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EntryConnection:
         shape = page_shape(info)
         count = self.counts.branch_count
-        page = counted_page(info.context, resolve.BRANCHES, self.pk, first, after, shape, count)
+        page = counted_page(
+            info.context, resolve.BRANCHES, self.pk, first, after, last, before, shape, count
+        )
         return EntryConnection.of(page, partial(Entry.from_row, shape=shape))
 
     @strawberry.field(description="Users who resonate with this entry, most recent first.")
     def resonators(
-        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> UserConnection:
         shape = users_page_shape(info)
         count = self.counts.resonance_count
-        page = counted_page(info.context, resolve.RESONATORS, self.pk, first, after, shape, count)
+        page = counted_page(
+            info.context, resolve.RESONATORS, self.pk, first, after, last, before, shape, count
+        )
         return UserConnection.of(page, partial(User.from_row, shape=shape))
 
     @strawberry.field(description="Users who amplified this entry, most recent first.")
     def amplifiers(
-        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> UserConnection:
         shape = users_page_shape(info)
         count = self.counts.amplification_count
-        page = counted_page(info.context, resolve.AMPLIFIERS, self.pk, first, after, shape, count)
+        page = counted_page(
+            info.context, resolve.AMPLIFIERS, self.pk, first, after, last, before, shape, count
+        )
         return UserConnection.of(page, partial(User.from_row, shape=shape))
 
 

@@ -10,7 +10,7 @@ import strawberry
 from resolvers import entries, feed, nodes, users
 from resolvers.pagination import DEFAULT_FIRST
 from schema.common import Info, Node
-from schema.connections import After, First
+from schema.connections import After, Before, First, Last
 from schema.entries import Entry, EntryConnection, EntryFilter
 from schema.enums import TrendingWindow, db_value
 from schema.feed import FeedConnection
@@ -88,6 +88,8 @@ class Query:
         ] = None,
         first: First = DEFAULT_FIRST,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EntryConnection:
         shape = page_shape(info)
         page = await entries.resolve_entries(
@@ -97,6 +99,8 @@ class Query:
             type=db_value(filter.type) if filter and filter.type else None,
             first=first,
             after=after,
+            last=last,
+            before=before,
             shape=shape,
         )
         return EntryConnection.from_page(page, partial(Entry.from_row, shape=shape))
@@ -108,10 +112,15 @@ class Query:
         )
     )
     async def feed(
-        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> FeedConnection:
         shape, amplifier = page_shape(info), amplifier_shape(info)
-        page = await feed.resolve_feed(info.context, first, after, shape, amplifier)
+        page = await feed.resolve_feed(info.context, first, after, last, before, shape, amplifier)
         return FeedConnection.from_page(page, shape, amplifier)
 
     @strawberry.field(

@@ -15,7 +15,7 @@ from resolvers import users as resolve
 from resolvers.ids import encode_id
 from resolvers.pagination import DEFAULT_FIRST, resolve_page
 from schema.common import Info, Node, built
-from schema.connections import After, Connection, Edge, First, Noun, worded
+from schema.connections import After, Before, Connection, Edge, First, Last, Noun, worded
 from schema.enums import Role, from_db
 from schema.json_scalar import UNSENDABLE_RULE
 from schema.row_shapes import page_shape, users_page_shape
@@ -87,28 +87,49 @@ class User(Node):
 
     @strawberry.field(description="This user's entries that the viewer may see, newest first.")
     async def entries(
-        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Annotated[EntryConnection, strawberry.lazy("schema.entries")]:
         from schema.entries import Entry, EntryConnection
 
         shape = page_shape(info)
-        page = await resolve_page(info.context, resolve.USER_ENTRIES, self.pk, first, after, shape)
+        page = await resolve_page(
+            info.context, resolve.USER_ENTRIES, self.pk, first, after, last, before, shape
+        )
         return EntryConnection.from_page(page, partial(Entry.from_row, shape=shape))
 
     @strawberry.field(description="Users who follow this user, most recent follow first.")
     async def followers(
-        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> UserConnection:
         shape = users_page_shape(info)
-        page = await resolve_page(info.context, resolve.FOLLOWERS, self.pk, first, after, shape)
+        page = await resolve_page(
+            info.context, resolve.FOLLOWERS, self.pk, first, after, last, before, shape
+        )
         return UserConnection.from_page(page, partial(User.from_row, shape=shape))
 
     @strawberry.field(description="Users this user follows, most recent follow first.")
     async def following(
-        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> UserConnection:
         shape = users_page_shape(info)
-        page = await resolve_page(info.context, resolve.FOLLOWING, self.pk, first, after, shape)
+        page = await resolve_page(
+            info.context, resolve.FOLLOWING, self.pk, first, after, last, before, shape
+        )
         return UserConnection.from_page(page, partial(User.from_row, shape=shape))
 
 

@@ -76,6 +76,19 @@ def test_first_absent_or_null_counts_20_and_over_100_counts_100() -> None:
     assert cost("{ entries(first: 5000) { nodes { id } } }") == 100
 
 
+def test_a_backward_page_counts_last_items_whatever_first_says() -> None:
+    query = "{ entries(first: 50, last: 4) { nodes { branches(last: 2) { nodes { id } } } } }"
+    assert cost(query) == 4 + 4 * 2
+    assert cost("{ entries(first: 7, last: null) { nodes { id } } }") == 7
+    assert cost("{ entries(last: 5000) { nodes { id } } }") == 100
+
+
+def test_a_variable_last_counts_its_value_or_20_when_null() -> None:
+    query = "query ($n: Int) { entries(first: 3, last: $n) { nodes { id } } }"
+    assert cost(query, {"n": 9}) == 9
+    assert cost(query, {"n": None}) == 20
+
+
 def test_a_list_with_first_counts_its_items_and_what_they_select() -> None:
     query = "{ trending(first: 50) { id ancestors { id } } }"
     assert cost(query) == 50 * (1 + ANCESTORS_ESTIMATE)

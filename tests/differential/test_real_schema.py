@@ -698,8 +698,10 @@ async def test_a_generated_corpus_answers_the_same_through_both_executors(
     assert not differences, (
         f"{len(differences)} of {len(documents)} documents differ; the first:\n{differences[0]}"
     )
+    # The generator means about half to fail validation or coercion (bad literals and
+    # variables): the comparison needs a good share of the rest to execute.
     executed = [a for a in answers if isinstance(a.get("data"), dict)]
-    assert len(executed) >= len(documents) // 2, "most documents should get past validation"
+    assert len(executed) >= len(documents) * 2 // 5, "a good share should get past validation"
     assert any(_has_data(a) for a in executed)
     assert "BAD_USER_INPUT" in _codes(answers)
 

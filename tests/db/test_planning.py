@@ -111,7 +111,9 @@ async def test_a_page_of_entries_builds_no_memoize_cache(many_entries_by_few_aut
         )
         async with pool.acquire() as session:
             await session.execute(f"PREPARE page ({', '.join(types)}) AS {statement}")
-            plan = await session.fetch("EXPLAIN EXECUTE page (NULL, false, NULL, NULL, 21, NULL, NULL)")
+            plan = await session.fetch(
+                "EXPLAIN EXECUTE page (NULL, false, NULL, NULL, 21, NULL, NULL)"
+            )
             await session.execute("DEALLOCATE page")
     finally:
         await close_pool(pool, within=5)

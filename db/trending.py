@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import asyncpg
 
-from db.columns import ENTRY_COLUMNS, ENTRY_FROM
+from db.columns import ENTRY_COLUMNS, ENTRY_FROM, FULL_ENTRY, EntryShape, entry_columns
 from db.executor import Executor
 from db.visibility import Audience, visible_entry
+from db.windows import Window, WindowSql
 
 # Any constant works: it only has to be the same in every server process.
 REFRESH_LOCK_KEY = 7_301_207
@@ -17,6 +20,21 @@ FROM trending_entries t
 JOIN ({ENTRY_FROM}) ON e.id = t.entry_id
 WHERE t.time_window = $3 AND e.privacy = 'public' AND {visible_entry("e")}
 ORDER BY t.score DESC, t.entry_id DESC
+LIMIT $4
+"""
+
+
+@lru_cache(maxsize=64)
+def _trending_page(shape: EntryShape, sql: WindowSql) -> str:
+    # Scores are counts of interactions: no row reaches the bounds' defaults.
+    return f"""
+SELECT t.score, {entry_columns(shape)}
+FROM trending_entries t
+JOIN ({ENTRY_FROM}) ON e.id = t.entry_id
+WHERE t.time_window = $3 AND e.privacy = 'public' AND {visible_entry("e")}
+  AND (t.score, t.entry_id) {sql.after} (COALESCE($5::integer, 2147483647), COALESCE($6::bigint, 0))
+  AND (t.score, t.entry_id) {sql.before} (COALESCE($7::integer, -1), COALESCE($8::bigint, 0))
+ORDER BY t.score {sql.order}, t.entry_id {sql.order}
 LIMIT $4
 """
 
@@ -42,6 +60,24 @@ async def fetch_trending(
 ) -> list[asyncpg.Record]:
     """Public entries with the most interactions in the window ('hour', 'day', 'week')."""
     return await db.fetch(_TRENDING, *audience, window, limit)
+
+
+async def fetch_trending_page(
+    db: Executor,
+    audience: Audience,
+    *,
+    window: str,
+    part: Window,
+    limit: int,
+    shape: EntryShape = FULL_ENTRY,
+) -> list[asyncpg.Record]:
+    """fetch_trending a page at a time: keyset on (score, entry id), most first, read in
+    `part`'s direction; rows of `shape` with their score."""
+    after_score, after_id, before_score, before_id = part.bounds(2)
+    query = _trending_page(shape, part.sql())
+    return await db.fetch(
+        query, *audience, window, limit, after_score, after_id, before_score, before_id
+    )
 
 
 async def refresh_trending(conn: asyncpg.Connection, *, unless_within: float = 0) -> bool:

@@ -7,10 +7,10 @@ from functools import partial
 from db.columns import FULL_ENTRY, EntryShape, UserShape
 from db.executor import Row
 from db.feed import fetch_feed
-from db.trending import fetch_trending
+from db.trending import fetch_trending, fetch_trending_page
 from db.windows import Window
 from resolvers.context import Context
-from resolvers.pagination import FEED_ORDER, Page, check_first, make_page
+from resolvers.pagination import FEED_ORDER, TRENDING_ORDERS, Page, check_first, make_page
 
 
 async def resolve_feed(
@@ -37,3 +37,24 @@ async def resolve_feed(
 async def resolve_trending(ctx: Context, window: str, first: int | None) -> list[Row]:
     first = check_first(first)
     return await fetch_trending(ctx.db, ctx.audience, window=window, limit=first)
+
+
+async def resolve_trending_page(
+    ctx: Context,
+    window: str,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    shape: EntryShape = FULL_ENTRY,
+) -> Page:
+    """A page of the trending list of `window` ('hour', 'day', 'week')."""
+    order = TRENDING_ORDERS[window]
+    size, part = order.window(first, after, last, before)
+    read = partial(fetch_trending_page, ctx.db, ctx.audience, window=window, shape=shape)
+
+    async def probe(behind: Window) -> bool:
+        return bool(await read(part=behind, limit=1))
+
+    rows = await read(part=part, limit=size + 1)
+    return make_page(rows, size, part, order, probe)

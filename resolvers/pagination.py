@@ -94,6 +94,14 @@ INTERACTION_ORDER = Keyset(
     "interactions", ("edge_created_at", "edge_id"), (keys.timestamp, keys.bigint)
 )
 
+# Most interactions first, by the score in the view and the entry's id; one list per window
+# (a day's cursor is refused by the week). A cursor keeps its place by score: after the
+# view's refresh, a page goes on from that score in the new ranking.
+TRENDING_ORDERS = {
+    window: Keyset(f"trending-{window}", ("score", "id"), (keys.int4, keys.bigint))
+    for window in ("hour", "day", "week")
+}
+
 
 def check_first(first: int | None, field: str = "first") -> int:
     """`first` (or `last`) as given (null means the default), or BAD_USER_INPUT outside

@@ -141,3 +141,36 @@ class Query:
             info.context, db_value(window or TrendingWindow.DAY), first
         )
         return [Entry.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description=(
+            "`trending` as a connection, to page through with cursors both ways. The ranking "
+            "is refreshed every TRENDING_REFRESH_SECONDS (a minute by default): a cursor keeps its "
+            "place by score, so a page read after a refresh goes on from that score in the new "
+            "ranking, where an entry whose score moved past the cursor may come again or not "
+            "at all."
+        )
+    )
+    async def trending_connection(
+        self,
+        info: Info,
+        window: Annotated[
+            TrendingWindow | None,
+            strawberry.argument(description="How far back to count interactions."),
+        ] = TrendingWindow.DAY,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> EntryConnection:
+        shape = page_shape(info)
+        page = await feed.resolve_trending_page(
+            info.context,
+            db_value(window or TrendingWindow.DAY),
+            first,
+            after,
+            last,
+            before,
+            shape,
+        )
+        return EntryConnection.from_page(page, partial(Entry.from_row, shape=shape))

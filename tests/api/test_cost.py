@@ -83,6 +83,11 @@ def test_a_backward_page_counts_last_items_whatever_first_says() -> None:
     assert cost("{ entries(last: 5000) { nodes { id } } }") == 100
 
 
+def test_the_trending_connection_counts_as_any_connection() -> None:
+    query = "{ trendingConnection(last: 5) { nodes { branches(first: 2) { nodes { id } } } } }"
+    assert cost(query) == 5 + 5 * 2
+
+
 def test_a_variable_last_counts_its_value_or_20_when_null() -> None:
     query = "query ($n: Int) { entries(first: 3, last: $n) { nodes { id } } }"
     assert cost(query, {"n": 9}) == 9

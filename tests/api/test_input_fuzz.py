@@ -253,6 +253,7 @@ SHAPES = {  # each kind of cursor and its parts
     "interactions": (timestamps, keys),
     "follows": (timestamps, keys),
     "branches": (keys,),
+    "trending-day": (keys, keys),
 }
 
 
@@ -273,16 +274,19 @@ def cursors(kind: str) -> st.SearchStrategy[str]:
 
 # One list per request: an error on a non-null list nulls the whole answer, and graphql-core
 # then drops the errors of the other lists.
-LISTS = {  # each list, the parent it needs, its cursors' kind
-    "entries(after: $after) { nodes { id } }": ("", "entries"),
-    "feed(after: $after) { edges { cursor } }": ("", "feed"),
-    "user(id: $id) { entries(after: $after) { nodes { id } } }": ("user", "entries"),
-    "user(id: $id) { followers(after: $after) { nodes { id } } }": ("user", "follows"),
-    "entry(id: $id) { branches(after: $after) { nodes { id } } }": ("entry", "branches"),
-    "entry(id: $id) { resonators(after: $after) { nodes { id } } }": ("entry", "interactions"),
+LISTS = {  # each list ({page}: its paging arguments), the parent it needs, its cursors' kind
+    "entries({page}) { nodes { id } }": ("", "entries"),
+    "feed({page}) { edges { cursor } }": ("", "feed"),
+    "trendingConnection({page}) { nodes { id } }": ("", "trending-day"),
+    "user(id: $id) { entries({page}) { nodes { id } } }": ("user", "entries"),
+    "user(id: $id) { followers({page}) { nodes { id } } }": ("user", "follows"),
+    "entry(id: $id) { branches({page}) { nodes { id } } }": ("entry", "branches"),
+    "entry(id: $id) { resonators({page}) { nodes { id } } }": ("entry", "interactions"),
 }
-lists_and_cursors = st.sampled_from(sorted(LISTS)).flatmap(
-    lambda field: st.tuples(st.just(field), cursors(LISTS[field][1]))
+# Forward, backward, and between a cursor and itself; each asking what lies behind it.
+PAGING = ["after: $cursor", "last: 2, before: $cursor", "after: $cursor, before: $cursor"]
+lists_and_cursors = st.tuples(st.sampled_from(sorted(LISTS)), st.sampled_from(PAGING)).flatmap(
+    lambda field: st.tuples(st.just(field), cursors(LISTS[field[0]][1]))
 )
 
 
@@ -297,13 +301,19 @@ async def anchor(conn: asyncpg.Connection, me: uuid.UUID) -> int:
 @FUZZ
 @given(case=lists_and_cursors)
 async def test_cursors_are_bad_user_input_or_read(
-    client: httpx.AsyncClient, me: uuid.UUID, anchor: int, case: tuple[str, str]
+    client: httpx.AsyncClient,
+    me: uuid.UUID,
+    anchor: int,
+    case: tuple[tuple[str, str], str],
 ) -> None:
-    field, after = case
-    parent = {"user": user_gid(me), "entry": entry_gid(anchor)}.get(LISTS[field][0])
+    (template, paging), cursor = case
+    parent = {"user": user_gid(me), "entry": entry_gid(anchor)}.get(LISTS[template][0])
     declared = "$id: ID!, " if parent else ""
-    document = f"query ({declared}$after: String) {{ {field} }}"
-    variables = {"after": after, **({"id": parent} if parent else {})}
+    field = template.replace("{page}", paging).replace(
+        "{ nodes", "{ pageInfo { hasNextPage hasPreviousPage } nodes", 1
+    )
+    document = f"query ({declared}$cursor: String) {{ {field} }}"
+    variables = {"cursor": cursor, **({"id": parent} if parent else {})}
     body = await send(client, document, variables, as_user=me)
     assert codes(body) <= {"BAD_USER_INPUT"}, body
 

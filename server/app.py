@@ -13,7 +13,6 @@ import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -51,6 +50,7 @@ from schema.errors import (
 from server import access_log, graphiql, graphql_request, http_input
 from server.answers import Caching, batch_response, graphql_response
 from server.auth import authenticate
+from server.cors import cors_middleware
 from server.errors import http_error, unexpected_error
 from server.health import healthz, readyz
 from server.media_types import MediaType, negotiate
@@ -90,27 +90,6 @@ SUBSCRIPTION_PROTOCOLS = (
     GRAPHQL_SSE_PROTOCOL,
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
-
-
-# What pages of the CORS origins may send: our own headers and those GraphQL clients and
-# tracing add (Apollo Client's name and version, its CSRF-prevention header, W3C trace
-# context and baggage, Sentry's trace), and a conditional GET's If-None-Match.
-CORS_REQUEST_HEADERS = [
-    "Authorization",
-    "Content-Type",
-    "Accept",
-    "If-None-Match",
-    "apollographql-client-name",
-    "apollographql-client-version",
-    "apollo-require-preflight",
-    "x-apollo-operation-name",
-    "traceparent",
-    "tracestate",
-    "baggage",
-    "sentry-trace",
-]
-# What their scripts may read of an answer beyond the safelisted headers.
-CORS_RESPONSE_HEADERS = ["ETag", "Retry-After"]
 
 
 class _StreamRefused(Exception):
@@ -428,17 +407,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = GraphQLApp(settings)
     # The access log is outermost, so requests refused by CORS get their line too.
     middleware = [Middleware(access_log.AccessLog)]
-    if settings.cors_origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST"],
-                allow_headers=CORS_REQUEST_HEADERS,
-                expose_headers=CORS_RESPONSE_HEADERS,
-                max_age=600,
-            )
-        )
+    cors = cors_middleware(settings)
+    if cors is not None:
+        middleware.append(cors)
     return Starlette(
         routes=[
             Route("/graphql", graphql),

@@ -19,6 +19,24 @@ from db import embedded
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/resonance"
 # Good enough for a laptop; a deployment sets JWT_SECRET (the server warns when it does not).
 DEVELOPMENT_JWT_SECRET = "resonance-development-secret-change-me"
+# What pages of the CORS origins may send unless CORS_HEADERS says otherwise: our own headers
+# and those GraphQL clients and tracing add (Apollo Client's name and version, its
+# CSRF-prevention header, W3C trace context and baggage, Sentry's trace), and a conditional
+# GET's If-None-Match.
+DEFAULT_CORS_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "If-None-Match",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "sentry-trace",
+)
 # Where the private PostgreSQL keeps its data when DATABASE_URL is unset (git-ignored).
 DEFAULT_EMBEDDED_POSTGRES_DIR = Path(__file__).resolve().parent.parent / ".data" / "postgres"
 
@@ -217,6 +235,17 @@ class Settings:
         (),
         "comma-separated origins allowed to call the API and open its WebSocket; `*` for any",
         shown="unset (no cross-origin pages)",
+    )
+    # server/cors.py. A list replaces the default one whole: one rule, and a deployment can
+    # narrow the list as well as widen it.
+    cors_headers: tuple[str, ...] = setting(
+        "CORS_HEADERS",
+        DEFAULT_CORS_HEADERS,
+        "comma-separated request headers the pages of `CORS_ORIGINS` may send, replacing the "
+        "default list (keep `Authorization`; `Accept` and `Content-Type` always pass); `*` for "
+        "any",
+        shown="`Authorization`, `Content-Type`, `Accept`, `If-None-Match` and the client and "
+        "tracing headers listed under CORS",
     )
     max_batch: int = setting(
         "MAX_BATCH",

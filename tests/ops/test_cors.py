@@ -1,5 +1,6 @@
-"""CORS: pages of the configured origins may call the API (and open its WebSocket); others
-may not, and with no CORS_ORIGINS no cross-origin page may."""
+"""CORS: pages of the configured origins may call the API (and open its WebSocket) with the
+headers of CORS_HEADERS; others may not, and with no CORS_ORIGINS no cross-origin page may. A
+refusal names the setting to change."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from websockets.typing import Origin, Subprotocol
 
 from server.app import create_app
 from server.settings import Settings
+from tests.graphql import app_client
 from tests.ops.conftest import CORS_ORIGIN, Served
 
 PREFLIGHT = {
@@ -52,6 +54,7 @@ async def test_another_origin_fails_the_preflight(cors_client: httpx.AsyncClient
     response = await cors_client.options("/graphql", headers=headers)
     assert response.status_code == 400
     assert "access-control-allow-origin" not in response.headers
+    assert "'https://evil.example' is not in CORS_ORIGINS" in response.text
 
 
 async def test_without_cors_origins_no_cross_origin_page_may_read(
@@ -79,6 +82,7 @@ CLIENT_HEADERS = [
     "apollographql-client-name",
     "apollographql-client-version",
     "apollo-require-preflight",
+    "x-apollo-operation-name",
     "traceparent",
     "tracestate",
     "baggage",
@@ -95,6 +99,34 @@ async def test_the_headers_graphql_clients_and_tracing_add_pass_the_preflight(
     response = await cors_client.options("/graphql", headers={"Origin": CORS_ORIGIN, **asked})
     assert response.status_code == 200
     assert header in response.headers["access-control-allow-headers"].lower()
+
+
+def preflight_asking_for(header: str) -> dict[str, str]:
+    return {"Origin": CORS_ORIGIN, **PREFLIGHT, "Access-Control-Request-Headers": header}
+
+
+async def test_cors_headers_replaces_the_headers_pages_may_send(settings: Settings) -> None:
+    headers = ("Authorization", "x-request-id")
+    async with app_client(settings, cors_origins=(CORS_ORIGIN,), cors_headers=headers) as client:
+        allowed = await client.options("/graphql", headers=preflight_asking_for("x-request-id"))
+        assert allowed.status_code == 200
+        assert "x-request-id" in allowed.headers["access-control-allow-headers"].lower()
+        # A header of the default list, not named again: refused, naming the setting.
+        refused = await client.options("/graphql", headers=preflight_asking_for("traceparent"))
+        assert refused.status_code == 400
+        assert refused.text == (
+            "CORS preflight refused: the headers traceparent are not in CORS_HEADERS"
+        )
+
+
+async def test_a_header_outside_the_default_list_is_refused_naming_cors_headers(
+    cors_client: httpx.AsyncClient,
+) -> None:
+    asked = preflight_asking_for("authorization, x-request-id")
+    response = await cors_client.options("/graphql", headers=asked)
+    assert response.status_code == 400
+    assert "x-request-id are not in CORS_HEADERS" in response.text
+    assert "authorization" not in response.text
 
 
 async def test_a_page_may_read_the_etag_of_a_get(cors_client: httpx.AsyncClient) -> None:

@@ -46,6 +46,15 @@ def test_cors_origins_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch
     assert load_settings().cors_origins == ()
 
 
+def test_cors_headers_is_a_comma_separated_list_that_replaces_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CORS_HEADERS", "Authorization, x-request-id")
+    assert load_settings().cors_headers == ("Authorization", "x-request-id")
+    monkeypatch.delenv("CORS_HEADERS")
+    assert "traceparent" in load_settings().cors_headers
+
+
 def test_the_readme_configuration_table_is_the_settings() -> None:
     rows = [
         f"| `{read.name}` | {read.default} | {read.meaning} |"
@@ -91,6 +100,7 @@ def test_every_variable_reaches_its_setting(
             "https://a.example,https://b.example",
             ("https://a.example", "https://b.example"),
         ),
+        "CORS_HEADERS": ("Authorization,x-request-id", ("Authorization", "x-request-id")),
         "MIGRATE_ON_START": ("0", False),
         "GRAPHIQL": ("off", False),
         "WS_INIT_TIMEOUT_SECONDS": ("2.5", 2.5),

@@ -47,7 +47,7 @@ from schema.errors import (
     request_error_status,
     response_status,
 )
-from server import access_log, graphiql, graphql_request, http_input
+from server import access_log, dev_sign_in, graphiql, graphql_request, http_input
 from server.answers import Caching, batch_response, graphql_response
 from server.auth import authenticate
 from server.cors import cors_middleware
@@ -56,7 +56,7 @@ from server.health import healthz, readyz
 from server.media_types import MediaType, negotiate
 from server.persisted_queries import PersistedQueries
 from server.rate_budget import RedisRateBudget, rate_budget
-from server.settings import DEVELOPMENT_JWT_SECRET, Settings, load_settings
+from server.settings import Settings, load_settings
 from server.tasks import refresh_trending_forever
 from server.trusted_documents import load_manifest
 from server.websocket import SocketContext, authenticate_connection
@@ -297,7 +297,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """Our GraphiQL: examples, the token's place, assets served offline (server/graphiql.py)."""
-        return HTMLResponse(graphiql.render_page())
+        return HTMLResponse(graphiql.render_page(self.settings))
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         """The view's, for what it serves: a stream (SSE or multipart), which a bad token
@@ -370,8 +370,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if settings.jwt_secret == DEVELOPMENT_JWT_SECRET:
-            logger.warning("JWT_SECRET is not set: using the development secret")
+        if settings.uses_development_secret:
+            logger.warning(
+                "JWT_SECRET is not set: using the development secret, with which anyone can "
+                "sign in as any user (make token, GraphiQL's sign-in, POST %s)",
+                dev_sign_in.PATH,
+            )
         if settings.migrate_on_start:
             await asyncio.to_thread(migrate.ensure_database, settings.database_url)
             applied = await asyncio.to_thread(migrate.apply_all, settings.database_url)
@@ -417,6 +421,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/static/vendor/{name:path}", graphiql.vendor_file),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *dev_sign_in.routes(settings),
         ],
         middleware=middleware,
         exception_handlers={Exception: unexpected_error},

@@ -1,5 +1,6 @@
 """The GraphiQL page at /graphql: example tabs ready to run, the headers editor open with the
-place for a token, and its scripts from the server itself (server/assets.py)."""
+place for a token, with the development secret a bar to sign in as a demo user
+(server/dev_sign_in.py), and its scripts from the server itself (server/assets.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from server import dev_sign_in
 from server.assets import ASSETS, BY_NAME
+from server.settings import Settings
 
 TEMPLATE = Path(__file__).resolve().parent / "static" / "graphiql.html"
 
@@ -135,11 +138,22 @@ mutation Resonate($entryId: ID!) {
 LIVE_COUNTS = """\
 # Live over WebSocket: the counts now, then
 # after every change. Put an Entry id in
-# Variables and run it. Then, in a second
-# window of this page (switching tabs here
-# stops the subscription), resonate with
-# that entry from its Resonate tab, and
-# watch the counts move here. The button
+# Variables, run it and keep it running
+# (switching tabs here stops it). Then
+# resonate with that entry from a second
+# window of this page (its Resonate tab),
+# or from a shell: the lines below without
+# their #s, a token and the id put in.
+#
+# curl -s 127.0.0.1:8000/graphql \\
+#  -H 'Authorization: Bearer <token>' \\
+#  -H 'Content-Type: application/json' \\
+#  -d "$(printf %s \\
+#  '{"query": "mutation($e: ID!) {' \\
+#  ' resonate(entryId: $e) { id } }",' \\
+#  ' "variables": {"e": "<Entry id>"}}')"
+#
+# Watch the counts move here. The button
 # stops it.
 
 subscription LiveCounts($entryId: ID!) {
@@ -174,7 +188,15 @@ def _script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_page() -> str:
+def page_config(settings: Settings) -> dict[str, object]:
+    """What the page's script reads: the tabs, and where to sign in when it may."""
+    sign_in = None
+    if dev_sign_in.offered(settings):
+        sign_in = {"path": dev_sign_in.PATH, "users": list(dev_sign_in.DEMO_USERS)}
+    return {"tabs": TABS, "headers": HEADERS, "signIn": sign_in}
+
+
+def render_page(settings: Settings) -> str:
     """The page, each asset from the server when it was fetched, else from the CDN."""
     styles, scripts = [], []
     for asset in ASSETS:
@@ -189,7 +211,7 @@ def render_page() -> str:
         TEMPLATE.read_text(encoding="utf-8")
         .replace("{{styles}}", "\n    ".join(styles))
         .replace("{{scripts}}", "\n    ".join(scripts))
-        .replace("{{config}}", _script_json({"tabs": TABS, "headers": HEADERS}))
+        .replace("{{config}}", _script_json(page_config(settings)))
     )
 
 

@@ -154,7 +154,7 @@ class Settings:
     jwt_secret: str = setting(
         "JWT_SECRET",
         DEVELOPMENT_JWT_SECRET,
-        "HS256 key for bearer tokens",
+        "HS256 key for bearer tokens (unset, GraphiQL and `POST /dev/sign-in` sign in as any user)",
         shown="a development secret (the server warns)",
     )
     # The key itself; the variable names its file.
@@ -288,6 +288,12 @@ class Settings:
         "allocations between garbage collections; startup objects are frozen out of them "
         "(`0`: CPython's defaults)",
     )
+
+    @property
+    def uses_development_secret(self) -> bool:
+        """Tokens are signed with DEVELOPMENT_JWT_SECRET, which anyone can read in the source:
+        anyone may sign in as anyone (GraphiQL's sign-in, server/dev_sign_in.py)."""
+        return self.jwt_secret == DEVELOPMENT_JWT_SECRET
 
 
 def load_settings() -> Settings:

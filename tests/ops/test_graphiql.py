@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from graphql import parse, validate
 
 from schema import schema
-from server import assets, graphiql
-from tests.graphql import data
+from server import assets, dev_sign_in, graphiql
+from server.settings import DEVELOPMENT_JWT_SECRET, Settings
+from tests.factories import counts, entry_gid, make_entry, make_user
+from tests.graphql import app_client, data, token_for
+from tests.ops.conftest import Served
 
 HTML = {"Accept": "text/html"}
 
@@ -56,6 +63,53 @@ def test_every_example_is_valid_against_the_schema(example: str) -> None:
 def test_no_line_of_an_example_is_wider_than_the_editor_at_1280_by_720(example: str) -> None:
     too_wide = [line for line in example.splitlines() if len(line) > graphiql.EXAMPLE_LINE_WIDTH]
     assert too_wide == []
+
+
+async def test_in_development_the_page_offers_to_sign_in_as_the_demo_users(
+    settings: Settings,
+) -> None:
+    async with app_client(settings, jwt_secret=DEVELOPMENT_JWT_SECRET) as client:
+        config = page_config((await client.get("/graphql", headers=HTML)).text)
+    assert config["signIn"] == {"path": dev_sign_in.PATH, "users": ["ada", "grace", "alan"]}
+
+
+async def test_with_a_real_jwt_secret_the_page_offers_no_sign_in(
+    client: httpx.AsyncClient,
+) -> None:
+    config = page_config((await client.get("/graphql", headers=HTML)).text)
+    assert config["signIn"] is None
+
+
+def shown_command(example: str) -> str:
+    """The shell command an example shows, its lines without their #s."""
+    lines = example.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("# curl "))
+    command = []
+    for line in lines[start:]:
+        command.append(line.removeprefix("#"))
+        if not line.endswith("\\"):
+            break
+    return "\n".join(command)
+
+
+async def test_the_curl_line_of_the_live_counts_example_resonates(
+    served: Served, conn: asyncpg.Connection
+) -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    author = await make_user(conn)
+    entry = await make_entry(conn, author)
+    command = (
+        shown_command(graphiql.LIVE_COUNTS)
+        .replace("127.0.0.1:8000", served.url.removeprefix("http://"))
+        .replace("<token>", token_for(author["id"]))
+        .replace("<Entry id>", entry_gid(entry))
+    )
+    shell = ["sh", "-c", command]
+    ran = await asyncio.to_thread(subprocess.run, shell, capture_output=True, text=True, timeout=30)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == {"data": {"resonate": {"id": entry_gid(entry)}}}
+    assert (await counts(conn, entry["id"]))["resonance_count"] == 1
 
 
 def test_the_explore_example_says_how_to_get_a_token() -> None:

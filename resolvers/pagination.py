@@ -61,10 +61,7 @@ class Keyset:
         if last is not None:
             size = check_first(last, "last")
             return size, Window(self.decode(after), self.decode(before, "before"), backward=True)
-        size = check_first(first)
-        if before is None:  # nearly always: the default Window's kind, made once
-            return size, Window(self.decode(after))
-        return size, Window(self.decode(after), self.decode(before, "before"))
+        return check_first(first), Window(self.decode(after), self.decode(before, "before"))
 
     def decode(self, cursor: str | None, name: str = "after") -> tuple[Any, ...] | None:
         """The sort key in `cursor`; BAD_USER_INPUT when it is not a cursor of this list."""

@@ -301,7 +301,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         """The view's, for what it serves: a stream (SSE or multipart), which a bad token
-        refuses before it starts, as the WebSocket's connection_init does."""
+        refuses before it starts, as the WebSocket's connection_init does, and whose
+        document follows the persisted-query rules as any request's."""
         context: Context = kwargs["context"]
         request_data = kwargs["request_data"]
         streamed = isinstance(request_data, GraphQLRequestData) and request_data.protocol != "http"
@@ -309,6 +310,10 @@ class GraphQLApp(GraphQL[Context, None]):
             access_log.record_operation(request_data)
             if context.auth_error is not None:
                 raise _StreamRefused(context.auth_error)
+            try:
+                kwargs["request_data"] = self.persisted_queries.resolve(request_data)
+            except ApiError as error:
+                raise _StreamRefused(error) from None
         return await super().execute_operation(*args, **kwargs)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:

@@ -8,6 +8,10 @@
 - The operation over the per-connection limit gets an error with a code (and `max`).
 - When the connection's token expires the socket is closed (4403) at that moment, its
   operations stopped first; a message that arrives after the expiry runs nothing.
+- An operation's document follows the persisted-query rules as over HTTP
+  (server/persisted_queries.py): with PERSISTED_ONLY, a document not in the manifest gets an
+  `error` message (FORBIDDEN) and never runs; a persisted query's hash with its query is
+  checked and kept.
 - graphql-ws, which has no timeout of its own, closes a socket with no `connection_init`
   after WS_INIT_TIMEOUT_SECONDS (4408), as graphql-transport-ws does; and it runs queries and
   mutations too, as its protocol (subscriptions-transport-ws) always did.
@@ -26,6 +30,7 @@ from graphql import GraphQLFormattedError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.schema import StreamResult
@@ -44,9 +49,10 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from db.listen import EXPRESS, Express
 from resolvers.context import Context
-from resolvers.errors import BadUserInput
+from resolvers.errors import ApiError, BadUserInput
 from schema.errors import escaped, formatted
 from server import ws_messages
+from server.persisted_queries import PersistedQueries
 from server.websocket import SocketContext
 from server.ws_protocol import WRITE_TEXT_NOW
 
@@ -178,6 +184,7 @@ def _writer_at_once(
 class _ConnectionRules:
     """What both handlers add to Strawberry's, over the attributes both have."""
 
+    view: Any  # the app's GraphQLApp (server/app.py)
     websocket: AsyncWebSocketAdapter
     context: Context
     max_subscriptions_per_connection: int | None
@@ -203,6 +210,23 @@ class _ConnectionRules:
             return None
         message = f"at most {limit} operations run at once on a connection: complete one first"
         return formatted(BadUserInput(message, max=limit))
+
+    def _document_refused(self, payload: dict[str, Any]) -> GraphQLFormattedError | None:
+        """The error to answer when the persisted-query rules refuse the payload's document;
+        otherwise None, the payload's query made the document to run (a trusted document's
+        text for its hash)."""
+        persisted: PersistedQueries = self.view.persisted_queries
+        sent = GraphQLRequestData(
+            query=payload["query"],
+            variables=None,
+            operation_name=payload.get("operationName"),
+            extensions=payload.get("extensions"),
+        )
+        try:
+            payload["query"] = persisted.resolve(sent).query
+        except ApiError as error:
+            return formatted(error)
+        return None
 
     def _expires_at(self) -> float | None:
         return self.context.expires_at if isinstance(self.context, SocketContext) else None
@@ -255,7 +279,8 @@ class TransportWSHandler(_ConnectionRules, transport.BaseGraphQLTransportWSHandl
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message["id"] not in self.operations:
-            error = self._over_the_limit(len(self.operations))
+            payload = cast(dict[str, Any], message["payload"])
+            error = self._over_the_limit(len(self.operations)) or self._document_refused(payload)
             if error is not None:
                 await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
                 return
@@ -378,7 +403,8 @@ class LegacyWSHandler(_ConnectionRules, BaseGraphQLWSHandler[Context, None]):
 
     async def handle_start(self, message: StartMessage) -> None:
         if self.connection_acknowledged and message["id"] not in self.tasks:
-            error = self._over_the_limit(len(self.tasks))
+            payload = cast(dict[str, Any], message["payload"])
+            error = self._over_the_limit(len(self.tasks)) or self._document_refused(payload)
             if error is not None:
                 await self.send_message({"type": "error", "id": message["id"], "payload": error})
                 return

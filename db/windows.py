@@ -10,14 +10,12 @@ the one read from that cursor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """The bounds (sort keys, as cursors decode them) and the direction of a read."""
+class Window(NamedTuple):
+    """The bounds (sort keys, as cursors decode them) and the direction of a read. A tuple:
+    it is part of every page loader's key, hashed and compared in C."""
 
     after: tuple[Any, ...] | None = None
     before: tuple[Any, ...] | None = None
@@ -27,7 +25,7 @@ class Window:
 
     def sql(self, descending: bool = True) -> WindowSql:
         """The operators and the order of this window, for a list sorted `descending`."""
-        return window_sql(descending, self.backward, self.inclusive)
+        return _SQL[descending, self.backward, self.inclusive]
 
     def bounds(self, width: int) -> tuple[Any, ...]:
         """The after bound's `width` columns, then the before bound's: None for an absent
@@ -49,11 +47,18 @@ class WindowSql(NamedTuple):
     order: str
 
 
-@lru_cache(maxsize=8)
-def window_sql(descending: bool, backward: bool, inclusive: bool) -> WindowSql:
+def _window_sql(descending: bool, backward: bool, inclusive: bool) -> WindowSql:
     after, before = ("<", ">") if descending else (">", "<")
     if inclusive:
         after, before = after + "=", before + "="
     forward = "DESC" if descending else "ASC"
     reverse = "ASC" if descending else "DESC"
     return WindowSql(after, before, reverse if backward else forward)
+
+
+_SQL = {
+    (descending, backward, inclusive): _window_sql(descending, backward, inclusive)
+    for descending in (True, False)
+    for backward in (True, False)
+    for inclusive in (True, False)
+}

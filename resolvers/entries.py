@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from db.columns import FULL_ENTRY, EntryShape
 from db.entries import fetch_entries, fetch_entries_by_ids
 from db.executor import Row
@@ -57,20 +55,25 @@ async def resolve_entries(
     shape: EntryShape = FULL_ENTRY,
 ) -> Page:
     size, window = ENTRY_ORDER.window(first, after, last, before)
-    read = partial(
-        fetch_entries,
-        ctx.db,
-        ctx.audience,
-        author_id=None if author_id is None else user_pk(author_id, "filter.authorId"),
-        tag=None if tag is None else normalise_tag(tag, "filter.tag"),
-        type=type,
-        shape=shape,
-    )
+    author = None if author_id is None else user_pk(author_id, "filter.authorId")
+    tag = None if tag is None else normalise_tag(tag, "filter.tag")
 
     async def probe(behind: Window) -> bool:
-        return bool(await read(window=behind, limit=1))
+        rows = await fetch_entries(
+            ctx.db, ctx.audience, author_id=author, tag=tag, type=type, window=behind, limit=1
+        )
+        return bool(rows)
 
-    rows = await read(window=window, limit=size + 1)
+    rows = await fetch_entries(
+        ctx.db,
+        ctx.audience,
+        author_id=author,
+        tag=tag,
+        type=type,
+        window=window,
+        limit=size + 1,
+        shape=shape,
+    )
     return make_page(rows, size, window, ENTRY_ORDER, probe)
 
 

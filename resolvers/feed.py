@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from db.columns import FULL_ENTRY, EntryShape, UserShape
 from db.executor import Row
 from db.feed import fetch_feed
@@ -25,12 +23,16 @@ async def resolve_feed(
     """The viewer's feed page: entries of `shape`, with their amplifiers of that shape."""
     ctx.require_viewer()
     size, window = FEED_ORDER.window(first, after, last, before)
-    read = partial(fetch_feed, ctx.db, ctx.audience, shape=shape, amplifier=amplifier)
 
     async def probe(behind: Window) -> bool:
-        return bool(await read(window=behind, limit=1))
+        rows = await fetch_feed(
+            ctx.db, ctx.audience, window=behind, limit=1, shape=shape, amplifier=amplifier
+        )
+        return bool(rows)
 
-    rows = await read(window=window, limit=size + 1)
+    rows = await fetch_feed(
+        ctx.db, ctx.audience, window=window, limit=size + 1, shape=shape, amplifier=amplifier
+    )
     return make_page(rows, size, window, FEED_ORDER, probe)
 
 
@@ -51,10 +53,14 @@ async def resolve_trending_page(
     """A page of the trending list of `window` ('hour', 'day', 'week')."""
     order = TRENDING_ORDERS[window]
     size, part = order.window(first, after, last, before)
-    read = partial(fetch_trending_page, ctx.db, ctx.audience, window=window, shape=shape)
+
+    async def read(part: Window, limit: int) -> list[Row]:
+        return await fetch_trending_page(
+            ctx.db, ctx.audience, window=window, part=part, limit=limit, shape=shape
+        )
 
     async def probe(behind: Window) -> bool:
-        return bool(await read(part=behind, limit=1))
+        return bool(await read(behind, 1))
 
-    rows = await read(part=part, limit=size + 1)
+    rows = await read(part, size + 1)
     return make_page(rows, size, part, order, probe)

@@ -23,10 +23,10 @@ from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from db.executor import Row
-from db.windows import Window
+from db.windows import WHOLE, Window
 from resolvers import keys
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
@@ -61,6 +61,8 @@ class Keyset:
         if last is not None:
             size = check_first(last, "last")
             return size, Window(self.decode(after), self.decode(before, "before"), backward=True)
+        if after is None and before is None:  # the first page: most pages
+            return check_first(first), WHOLE
         return check_first(first), Window(self.decode(after), self.decode(before, "before"))
 
     def decode(self, cursor: str | None, name: str = "after") -> tuple[Any, ...] | None:
@@ -122,10 +124,10 @@ Probe = Callable[[Window], Coroutine[Any, Any, bool]]
 Flag = bool | Window
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(NamedTuple):
     """One page of rows, ready for a Connection type. A row's cursor is made when asked for:
-    most pages are read for their nodes alone, and a cursor costs microseconds."""
+    most pages are read for their nodes alone, and a cursor costs microseconds. A tuple, so
+    immutable (empty pages are shared) and made in C."""
 
     rows: Sequence[Any]
     order: Keyset

@@ -18,8 +18,10 @@ executors to identical responses.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Awaitable
+from types import CoroutineType
 from typing import Any
 
 from graphql import (
@@ -49,6 +51,9 @@ from schema.execution_plan import (
 )
 from schema.gathering import gather_with_cancel
 from schema.shared_events import SharedEvents
+
+# The awaitables a plain attribute may hold, checked by type (_execute_field).
+HELD_AWAITABLES = frozenset({asyncio.Task, asyncio.Future, CoroutineType})
 
 Info = GraphQLResolveInfo[Any]
 
@@ -220,9 +225,10 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             if field.attribute is not None:
                 result = getattr(source, field.attribute)
-                # As graphql-core's default resolver: an attribute may hold an awaitable
-                # (a page's hasPreviousPage read when asked: resolvers/pagination.Page).
-                if self.is_awaitable(result):
+                # An attribute may hold a task (a page's hasPreviousPage, read when asked:
+                # resolvers/pagination.Page), a future or a coroutine; by its type alone, as
+                # most values here are objects, for which is_awaitable is slow.
+                if type(result) in HELD_AWAITABLES:
                     return self._complete_awaited(field, field.completion, info, path, result)
             elif field.typename is not None:
                 result = field.typename

@@ -91,7 +91,7 @@ class Mailbox:
     The reader keeps `version`, the newest it has handed on, for the rule that counts never
     go back in time; a change taken at once (`express`) moves it too."""
 
-    __slots__ = ("_latest", "_snapshot_needed", "_waiter", "express", "version")
+    __slots__ = ("_latest", "_snapshot_needed", "_waiter", "express", "ready", "version")
 
     def __init__(self, express: Express | None = None) -> None:
         self._latest: Counts | None = None
@@ -99,6 +99,9 @@ class Mailbox:
         self._waiter: asyncio.Future[None] | None = None
         self.express = express
         self.version = -1
+        # Done once changes reach this mailbox, when that waits on a round trip (a NATS
+        # subscription: server/nats_fanout.py); None when they reach it from the start.
+        self.ready: asyncio.Future[None] | None = None
 
     def put(self, change: Counts) -> bool:
         """Keep `change` unless an equal or newer version is already waiting; True when it
@@ -159,8 +162,91 @@ class Mailbox:
                 self._waiter = None
 
 
-class CountsBroker:
-    """Owns the LISTEN connection and the registry of mailboxes by (channel, id)."""
+class MailboxRegistry:
+    """The mailboxes of a process by (channel, id), and how a change's payload reaches them:
+    what every broker shares, whichever way the changes arrive (LISTEN here, NATS in
+    server/nats_fanout.py)."""
+
+    def __init__(self, application_name: str) -> None:
+        # The process id in the name tells operators (and tests) whose broker it is.
+        self.application_name = application_name
+        self._registry: dict[tuple[str, str], set[Mailbox]] = {}
+        self.reconnects = 0
+        # Changes handed to a subscriber at once (Mailbox.put), not through its mailbox.
+        self.expressed = 0
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def subscribe(self, channel: str, key: str) -> Iterator[Mailbox]:
+        """A mailbox for the changes of one row, registered while inside the block; it takes
+        changes at once by the EXPRESS of the operation that opens it, if any. Its `ready`,
+        when set, is to be awaited before the snapshot is read."""
+        mailbox = Mailbox(EXPRESS.get())
+        registry_key = (channel, key)
+        mailboxes = self._registry.get(registry_key)
+        if mailboxes is None:
+            mailboxes = self._registry[registry_key] = set()
+            self._first_registered(registry_key)
+        mailboxes.add(mailbox)
+        mailbox.ready = self._ready(registry_key)
+        try:
+            yield mailbox
+        finally:
+            mailboxes.discard(mailbox)
+            if not mailboxes and self._registry.get(registry_key) is mailboxes:
+                del self._registry[registry_key]
+                self._last_left(registry_key)
+
+    def _first_registered(self, key: tuple[str, str]) -> None:
+        """A row has its first mailbox in this process."""
+
+    def _last_left(self, key: tuple[str, str]) -> None:
+        """A row has no mailbox left in this process."""
+
+    def _ready(self, key: tuple[str, str]) -> asyncio.Future[None] | None:
+        return None
+
+    def registry_size(self) -> int:
+        """How many (channel, id) entries are registered: 0 once every subscriber left."""
+        return len(self._registry)
+
+    def subscriber_count(self) -> int:
+        return sum(len(mailboxes) for mailboxes in self._registry.values())
+
+    def dispatch(self, channel: str, payload: str | bytes) -> None:
+        """Hand one change (a trigger's JSON) to the mailboxes of its row."""
+        try:
+            change = Change(orjson.loads(payload))
+            key = str(change["id"])
+        except (ValueError, TypeError, KeyError):
+            logger.warning("ignoring a malformed %s change: %.200r", channel, payload)
+            return
+        mailboxes = self._registry.get((channel, key), ())
+        if change.get("recheck"):
+            # Its row was deleted or may have left some viewers' view (0005, 0008): each
+            # subscriber reads it again.
+            for mailbox in mailboxes:
+                mailbox.need_snapshot()
+            return
+        taken = 0
+        for mailbox in mailboxes:
+            taken += mailbox.put(change)
+        self.expressed += taken
+
+    def snapshot_everyone(self) -> None:
+        """After changes may have been lost (a reconnect): every subscription reads afresh."""
+        for mailboxes in self._registry.values():
+            for mailbox in mailboxes:
+                mailbox.need_snapshot()
+
+
+class CountsBroker(MailboxRegistry):
+    """Owns the LISTEN connection, and hands what it hears to the mailboxes."""
 
     def __init__(
         self,
@@ -171,19 +257,14 @@ class CountsBroker:
         max_backoff: float = 10.0,
         keepalive: float = 30.0,
     ) -> None:
+        super().__init__(application_name or f"resonance-listen-{os.getpid()}")
         self._dsn = dsn
-        # The process id in the name tells operators (and tests) whose connection it is.
-        self.application_name = application_name or f"resonance-listen-{os.getpid()}"
         self._min_backoff = min_backoff
         self._max_backoff = max_backoff
         self._keepalive = keepalive
-        self._registry: dict[tuple[str, str], set[Mailbox]] = {}
         self._conn: asyncpg.Connection | None = None
         self._lost = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
-        self.reconnects = 0
-        # Changes handed to a subscriber at once (Mailbox.put), not through its mailbox.
-        self.expressed = 0
 
     async def start(self) -> None:
         """Connect and LISTEN (raising if the database is unreachable), then keep it so."""
@@ -204,46 +285,8 @@ class CountsBroker:
                 await self._conn.close(timeout=2)
             self._conn = None
 
-    @contextlib.contextmanager
-    def subscribe(self, channel: str, key: str) -> Iterator[Mailbox]:
-        """A mailbox for the changes of one row, registered while inside the block; it takes
-        changes at once by the EXPRESS of the operation that opens it, if any."""
-        mailbox = Mailbox(EXPRESS.get())
-        registry_key = (channel, key)
-        mailboxes = self._registry.setdefault(registry_key, set())
-        mailboxes.add(mailbox)
-        try:
-            yield mailbox
-        finally:
-            mailboxes.discard(mailbox)
-            if not mailboxes and self._registry.get(registry_key) is mailboxes:
-                del self._registry[registry_key]
-
-    def registry_size(self) -> int:
-        """How many (channel, id) entries are registered: 0 once every subscriber left."""
-        return len(self._registry)
-
-    def subscriber_count(self) -> int:
-        return sum(len(mailboxes) for mailboxes in self._registry.values())
-
     def _dispatch(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
-        try:
-            change = Change(orjson.loads(payload))
-            key = str(change["id"])
-        except (ValueError, TypeError, KeyError):
-            logger.warning("ignoring a malformed %s notification: %.200s", channel, payload)
-            return
-        mailboxes = self._registry.get((channel, key), ())
-        if change.get("recheck"):
-            # Its row was deleted or may have left some viewers' view (0005, 0008): each
-            # subscriber reads it again.
-            for mailbox in mailboxes:
-                mailbox.need_snapshot()
-            return
-        taken = 0
-        for mailbox in mailboxes:
-            taken += mailbox.put(change)
-        self.expressed += taken
+        self.dispatch(channel, payload)
 
     async def _connect(self) -> None:
         lost = asyncio.Event()
@@ -271,9 +314,7 @@ class CountsBroker:
             await self._reconnect()
             self.reconnects += 1
             logger.info("LISTEN connection back; every subscription takes a fresh snapshot")
-            for mailboxes in self._registry.values():
-                for mailbox in mailboxes:
-                    mailbox.need_snapshot()
+            self.snapshot_everyone()
 
     async def _wait_until_lost(self) -> None:
         """Return when the connection closed, or stopped answering (a half-open socket)."""

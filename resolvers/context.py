@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from db.executor import Pool
-from db.listen import CountsBroker
+from db.listen import MailboxRegistry
 from db.visibility import Audience
 from resolvers.errors import ApiError, Unauthenticated
 from resolvers.loaders import Loaders
@@ -30,7 +30,7 @@ class Context:
     # The process's own, made by the app's lifespan: the LISTEN broker and the snapshot
     # loaders a subscription follows. A context made for queries and mutations alone may
     # leave them out.
-    broker: CountsBroker | None = None
+    broker: MailboxRegistry | None = None
     snapshots: Snapshots | None = None
     viewer: Viewer | None = None
     # A token that failed to verify: the whole operation answers UNAUTHENTICATED with it.

@@ -1,4 +1,4 @@
-"""Live counts: a snapshot first, then each committed change the LISTEN broker hands over.
+"""Live counts: a snapshot first, then each committed change the broker hands over.
 
 The mailbox is registered before the snapshot is read, so no change committed after the
 snapshot can be missed; changes the snapshot already includes have a version no newer than
@@ -12,14 +12,14 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractContextManager
 
 from db.counts import Counts
-from db.listen import ENTRY_COUNTS, USER_COUNTS, CountsBroker, Mailbox
+from db.listen import ENTRY_COUNTS, USER_COUNTS, Mailbox, MailboxRegistry
 from resolvers.context import Context
 from resolvers.errors import NotFound
 from resolvers.ids import entry_pk, user_pk
 from resolvers.snapshots import Snapshots
 
 
-def _live(ctx: Context) -> tuple[CountsBroker, Snapshots]:
+def _live(ctx: Context) -> tuple[MailboxRegistry, Snapshots]:
     """The process's broker and snapshot loaders, which the app puts in every context."""
     if ctx.broker is None or ctx.snapshots is None:
         raise RuntimeError("a subscription needs the context's broker and snapshots")
@@ -58,6 +58,8 @@ async def _follow(
     missing: str,
 ) -> AsyncGenerator[Counts, None]:
     with subscription as mailbox:
+        if mailbox.ready is not None:  # changes reach it only once its broker says so
+            await mailbox.ready
         current = await snapshot()
         if current is None:
             raise NotFound(missing)

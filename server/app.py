@@ -33,8 +33,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
-from db import migrate
-from db.listen import CountsBroker
+from db import migrate, outbox
+from db.listen import CountsBroker, MailboxRegistry
 from db.pool import close_pool, create_pool
 from resolvers.context import Context
 from resolvers.errors import ApiError, BadUserInput
@@ -54,6 +54,8 @@ from server.cors import cors_middleware
 from server.errors import http_error, unexpected_error
 from server.health import healthz, readyz
 from server.media_types import MediaType, negotiate
+from server.nats_fanout import NatsBroker
+from server.outbox_relay import OutboxRelay
 from server.persisted_queries import PersistedQueries
 from server.rate_budget import RedisRateBudget, rate_budget
 from server.settings import Settings, load_settings
@@ -370,6 +372,17 @@ class GraphQLApp(GraphQL[Context, None]):
         return await super().on_ws_connect(context)
 
 
+async def _warn_of_an_outbox(pool: Any) -> None:
+    """A database whose triggers write to the outbox (a server ran it with NATS_URL) sends
+    no notification: this server's subscribers would hear nothing."""
+    if await outbox.fanout(pool) == "outbox":
+        logger.error(
+            "this database's triggers write to the outbox (a server ran with NATS_URL): "
+            "set NATS_URL here too, or reset it with "
+            "ALTER DATABASE <name> RESET resonance.fanout"
+        )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
 
@@ -386,6 +399,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             applied = await asyncio.to_thread(migrate.apply_all, settings.database_url)
             for migration in applied:
                 logger.info("applied migration %s", migration)
+        if settings.nats_url:
+            # Before the pool: its sessions, as every later one, write to the outbox.
+            await outbox.use_outbox(settings.database_url)
         pool = await create_pool(
             settings.database_url,
             min_size=settings.pool_min_size,
@@ -394,9 +410,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         app.state.pool = pool
         app.state.snapshots = Snapshots(pool)
-        broker = CountsBroker(settings.database_url)
-        await broker.start()
+        broker: MailboxRegistry
+        relay: OutboxRelay | None = None
+        if settings.nats_url:
+            broker = NatsBroker(settings.nats_url)
+            await broker.start()
+            relay = OutboxRelay(settings.database_url, broker)
+            relay.start()
+        else:
+            broker = CountsBroker(settings.database_url)
+            await broker.start()
+            await _warn_of_an_outbox(pool)
         app.state.broker = broker
+        app.state.relay = relay
         shared_budget = graphql.rate_budget
         if isinstance(shared_budget, RedisRateBudget):
             await shared_budget.start()
@@ -408,6 +434,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             refresher.cancel()
             await asyncio.gather(refresher, return_exceptions=True)
+            if relay is not None:
+                await relay.stop()
             await broker.stop()
             await close_pool(pool)
             if isinstance(shared_budget, RedisRateBudget):

@@ -229,6 +229,16 @@ class Settings:
         parse=str,
         shown="unset (each process keeps its own budget)",
     )
+    # server/nats_fanout.py, server/outbox_relay.py: the counters' changes through NATS.
+    nats_url: str | None = setting(
+        "NATS_URL",
+        None,
+        "NATS carrying the counters' changes to every server instance, e.g. "
+        "`nats://127.0.0.1:4222`: the triggers write to an outbox instead of `pg_notify`, "
+        "one relay among the instances publishes it",
+        parse=str,
+        shown="unset (LISTEN/NOTIFY on the one database)",
+    )
     # Pages of these origins may open the WebSocket too.
     cors_origins: tuple[str, ...] = setting(
         "CORS_ORIGINS",

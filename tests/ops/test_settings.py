@@ -96,6 +96,7 @@ def test_every_variable_reaches_its_setting(
         "JWT_SECRET": ("s3cret", "s3cret"),
         "JWT_PUBLIC_KEY_FILE": (str(key), "-----BEGIN PUBLIC KEY-----\n"),
         "REDIS_URL": ("redis://cache:6379/1", "redis://cache:6379/1"),
+        "NATS_URL": ("nats://nats:4222", "nats://nats:4222"),
         "CORS_ORIGINS": (
             "https://a.example,https://b.example",
             ("https://a.example", "https://b.example"),

@@ -27,6 +27,8 @@ class Stats(TypedDict):
     reconnects: int  # of the LISTEN connection
     expressed: int  # changes written to a subscriber at once, in the broker's turn
     listen_name: str
+    relay_leading: bool  # this process relays the outbox to NATS
+    relay_published: int  # changes it published
     tasks: int  # asyncio tasks alive
     rss: int  # resident memory, bytes
 

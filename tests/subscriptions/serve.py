@@ -29,7 +29,7 @@ def with_stats(app: Starlette) -> object:
         if scope["type"] != "http" or scope["path"] != STATS_PATH:
             await app(scope, receive, send)
             return
-        broker = app.state.broker
+        broker, relay = app.state.broker, app.state.relay
         body = json.dumps(
             {
                 "registry": broker.registry_size(),
@@ -37,6 +37,8 @@ def with_stats(app: Starlette) -> object:
                 "reconnects": broker.reconnects,
                 "expressed": broker.expressed,
                 "listen_name": broker.application_name,
+                "relay_leading": relay is not None and relay.leading,
+                "relay_published": 0 if relay is None else relay.published,
                 "tasks": len(asyncio.all_tasks()),
                 "rss": rss_bytes(),
             }

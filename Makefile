@@ -10,7 +10,7 @@ SEED   ?= 1
 # (tiny, small or default).
 SIZE   ?=
 
-.PHONY: setup run test lint migrate reconcile schema token seed bench bench-ab bench-data profile instructions clean
+.PHONY: setup run test lint migrate reconcile schema token seed bench bench-ab bench-data bench-writes profile instructions clean
 
 # GraphiQL's scripts from npm (server/assets.py): quick when present, and never fatal.
 setup: $(STAMP)
@@ -60,6 +60,10 @@ profile: setup
 
 # Instructions per request of one read scenario, counted by valgrind (bench/instructions.py):
 # a step too small for the load runs' noise. ARGS="--before <checkout>" compares two.
+# Writes through SQL, their changes sent nowhere, by NOTIFY and by the outbox (bench/writes.py).
+bench-writes: setup
+	$(PY) -m bench.writes $(ARGS)
+
 instructions: setup
 	$(PY) -m bench.instructions $(or $(SCENARIO),list) $(ARGS)
 

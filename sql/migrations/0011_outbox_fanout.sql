@@ -6,7 +6,9 @@
 -- for the database (server/nats_fanout.py): the triggers then write each change to
 -- counter_outbox in the writing transaction, and send nothing; one relay among the server
 -- processes publishes the rows to NATS in order and deletes them (server/outbox_relay.py).
--- Unset, or anything else, the triggers notify as before (db/listen.py).
+-- 'off' sends changes nowhere (a database without live counts; the write benchmark's
+-- baseline, bench/writes.py). Unset, or anything else, the triggers notify as before
+-- (db/listen.py).
 --
 -- publish_change is the one place that decides; the triggers of 0002, 0005 and 0008 call it
 -- with what they sent before.
@@ -22,11 +24,14 @@ CREATE TABLE counter_outbox (
 CREATE FUNCTION publish_change(channel text, payload text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF current_setting('resonance.fanout', true) = 'outbox' THEN
+    CASE current_setting('resonance.fanout', true)
+    WHEN 'outbox' THEN
         INSERT INTO counter_outbox (channel, payload) VALUES (channel, payload);
+    WHEN 'off' THEN
+        NULL;
     ELSE
         PERFORM pg_notify(channel, payload);
-    END IF;
+    END CASE;
 END
 $$;
 

@@ -220,6 +220,21 @@ def run(args: argparse.Namespace) -> Path | None:
                 )
                 bench.results["subscriptions"][kind] = figures
                 print(f"  {kind}: {figures}", flush=True)
+            # The same spread over two server processes, the changes through NATS.
+            figures = runs.subscriptions(
+                bench.url,
+                bench.size,
+                "spread",
+                subscribers=args.subscribers,
+                token=reader_token,
+                rounds=args.rounds,
+                concurrency=concurrency,
+                root=args.server_tree,
+                nats_url=args.nats_url,
+                servers=2,
+            )
+            bench.results["subscriptions"]["spread_nats_2_servers"] = figures
+            print(f"  spread_nats_2_servers: {figures}", flush=True)
         if args.profile and "feed" in only:
             print("profiling the feed", flush=True)
             bench.results["profile"] = report.profile(
@@ -297,6 +312,11 @@ def main() -> None:
         "(default: WORKERS' default, the cores; 1 skips those runs)",
     )
     parser.add_argument("--subscribers", type=int, default=1000, help="0 skips the scenario")
+    parser.add_argument(
+        "--nats-url",
+        default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"),
+        help="NATS for the subscriptions through NATS over two server processes",
+    )
     parser.add_argument("--rounds", type=int, default=30, help="commits timed per subscription run")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(

@@ -3,6 +3,7 @@ size a server worker and the floor get, and a subscription run on a fresh server
 
 from __future__ import annotations
 
+import asyncio
 import json
 import pickle
 import subprocess
@@ -14,6 +15,7 @@ from typing import Any
 from bench import scenarios
 from bench.dataset import Size
 from bench.server import ROOT, Server
+from db.outbox import use_notify
 from resolvers.ids import encode_id
 
 
@@ -53,25 +55,38 @@ def subscriptions(
     rounds: int,
     concurrency: int,
     root: Path = ROOT,
+    nats_url: str | None = None,
+    servers: int = 1,
 ) -> dict[str, Any]:
     """`subscribers` on one entry (`one_entry`) or on as many entries (`spread`), timed over
-    `rounds` commits. A server of its own: one that served the HTTP scenarios holds freed
+    `rounds` commits. Servers of their own: one that served the HTTP scenarios holds freed
     memory the subscribers would reuse, and their memory would read as next to none. One
-    worker: its CPU and memory per subscriber, as before workers."""
+    worker each: its CPU and memory per subscriber, as before workers. With `nats_url`,
+    `servers` processes share the subscribers, the changes reaching them through NATS
+    (server/nats_fanout.py); the database is set back to LISTEN/NOTIFY after."""
     entries = scenarios.subscribed_entries(size, kind, subscribers)
-    server = Server(url, pool_size=pool_size(concurrency), workers=1, root=root)
+    running = []
     try:
+        for _ in range(servers):
+            running.append(
+                Server(
+                    url, pool_size=pool_size(concurrency), workers=1, root=root, nats_url=nats_url
+                )
+            )
         return run_client(
             "bench.subs",
             {
-                "url": server.url.replace("http://", "ws://"),
+                "urls": [server.url.replace("http://", "ws://") for server in running],
                 "token": token,
                 "dsn": url,
-                "server_pid": server.process.pid,
+                "server_pids": [server.process.pid for server in running],
                 "rounds": rounds,
                 "pause": 0.2,
                 "subscribers": [[e, encode_id("Entry", e)] for e in entries],
             },
         )
     finally:
-        server.stop()
+        for server in running:
+            server.stop()
+        if nats_url:
+            asyncio.run(use_notify(url))

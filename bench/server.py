@@ -43,7 +43,13 @@ class Server:
     that code on the same data and load, for a before/after."""
 
     def __init__(
-        self, database_url: str, *, pool_size: int = 40, workers: int = 1, root: Path = ROOT
+        self,
+        database_url: str,
+        *,
+        pool_size: int = 40,
+        workers: int = 1,
+        root: Path = ROOT,
+        nats_url: str | None = None,
     ) -> None:
         self.workers = workers
         self.port = free_port()
@@ -60,6 +66,7 @@ class Server:
             "WORKERS": str(workers),
             # One viewer reads the feed from 32 clients: no rate budget could let it.
             "MAX_COST_PER_MINUTE": "0",
+            **({"NATS_URL": nats_url} if nats_url else {}),
         }
         # A file, not a pipe: nobody reads the log while the load runs, and a full pipe
         # would stall the server.

@@ -89,17 +89,23 @@ async def subscribe(url: str, token: str, gid: str) -> Watcher:
 async def run(plan: dict[str, Any]) -> dict[str, Any]:
     # One [entry id, global id] per subscriber (the same entry repeated for "one entry").
     subscribers: list[list[Any]] = plan["subscribers"]
-    before = rss_bytes(plan["server_pid"])
+    # Several servers (through NATS) share the subscribers, each its turn.
+    urls: list[str] = plan["urls"]
+    pids: list[int] = plan["server_pids"]
+    before = sum(rss_bytes(pid) for pid in pids)
     watchers: list[Watcher] = []
     for start in range(0, len(subscribers), 100):  # in waves, not 1,000 handshakes at once
         batch = subscribers[start : start + 100]
         watchers += await asyncio.gather(
-            *(subscribe(plan["url"], plan["token"], gid) for _, gid in batch)
+            *(
+                subscribe(urls[(start + i) % len(urls)], plan["token"], gid)
+                for i, (_, gid) in enumerate(batch)
+            )
         )
     listeners = [asyncio.create_task(w.listen()) for w in watchers]
     await asyncio.wait_for(asyncio.gather(*(w.snapshot.wait() for w in watchers)), timeout=60)
     await asyncio.sleep(1)  # let the server settle before reading its memory
-    after = rss_bytes(plan["server_pid"])
+    after = sum(rss_bytes(pid) for pid in pids)
 
     conn = await db_connect(plan["dsn"])
     # This process's own collections (a pass over 1,000 connections' objects) would be timed
@@ -108,7 +114,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     gc.freeze()
     gc.disable()
     distinct = sorted({entry for entry, _ in subscribers})
-    cpu_before = cpu_seconds(plan["server_pid"])
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
     last_latencies, all_latencies, missing = [], [], 0
     try:
         for _ in range(plan["rounds"]):
@@ -134,7 +140,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
                 last_latencies.append(max(latencies))
                 all_latencies += latencies
             await asyncio.sleep(plan["pause"])
-        cpu = cpu_seconds(plan["server_pid"]) - cpu_before
+        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     finally:
         gc.enable()
         await conn.close()
@@ -152,6 +158,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "subscribers": len(watchers),
+        "servers": len(pids),
         "rounds": plan["rounds"],
         "missing_events": missing,
         "last_event_p50_ms": pct(last_latencies, 50),

@@ -18,6 +18,12 @@ DO $$ BEGIN
 END $$
 """
 
+_USE_NOTIFY = """
+DO $$ BEGIN
+    EXECUTE format('ALTER DATABASE %I RESET resonance.fanout', current_database());
+END $$
+"""
+
 _READ = "SELECT seq, channel, payload FROM counter_outbox ORDER BY seq LIMIT $1"
 _DELETE = "DELETE FROM counter_outbox WHERE seq = ANY($1::bigint[])"
 
@@ -28,6 +34,15 @@ async def use_outbox(dsn: str) -> None:
     conn = await asyncpg.connect(dsn, timeout=10)
     try:
         await conn.execute(_USE_OUTBOX)
+    finally:
+        await conn.close()
+
+
+async def use_notify(dsn: str) -> None:
+    """Back to pg_notify for the sessions of this database started from now on."""
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        await conn.execute(_USE_NOTIFY)
     finally:
         await conn.close()
 

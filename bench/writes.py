@@ -91,10 +91,12 @@ def pgbench(url: str, scenario: str, mode: str, clients: int, seconds: int) -> f
         "-U", parts.username or "postgres", "-f", script.name, parts.path.lstrip("/"),
     ]  # fmt: skip
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     finally:
         Path(script.name).unlink()
     found = _TPS.search(done.stdout)
+    if done.returncode != 0:
+        raise RuntimeError(f"pgbench failed ({done.returncode}):\n{done.stderr[-2000:]}")
     if found is None:
         raise RuntimeError(f"pgbench printed no tps:\n{done.stdout}\n{done.stderr}")
     return float(found.group(1))

@@ -48,6 +48,7 @@ class NatsBroker(MailboxRegistry):
         super().__init__(application_name or f"resonance-nats-{os.getpid()}")
         self._url = url
         self._client: Client | None = None
+        self._stopping = False
         # Each watched row's subscription, being made or made.
         self._subscriptions: dict[Key, asyncio.Task[Subscription]] = {}
         # Subscriptions being dropped (a task is kept until done).
@@ -72,6 +73,7 @@ class NatsBroker(MailboxRegistry):
         )
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in self._subscriptions.values():
             task.cancel()
         self._subscriptions.clear()
@@ -123,7 +125,8 @@ class NatsBroker(MailboxRegistry):
         self.snapshot_everyone()
 
     async def _disconnected(self) -> None:
-        logger.warning("the NATS connection was lost; reconnecting")
+        if not self._stopping:
+            logger.warning("the NATS connection was lost; reconnecting")
 
     async def _error(self, error: Exception) -> None:
         logger.warning("NATS: %s", error)

@@ -56,17 +56,42 @@ def pending(dsn: str) -> list[str]:
         return [m.id for m in backend.to_apply(read_migrations(str(MIGRATIONS_DIR)))]
 
 
+def _migrations(through: str | None = None, after: str | None = None) -> Any:
+    """The migrations of sql/migrations, those named up to `through` or past `after` (ids
+    begin with their number, so they sort in order)."""
+    migrations = read_migrations(str(MIGRATIONS_DIR))
+    return migrations.__class__(
+        [
+            m
+            for m in migrations
+            if (through is None or m.id <= through) and (after is None or m.id > after)
+        ],
+        migrations.post_apply,
+    )
+
+
 def apply_all(dsn: str) -> list[str]:
     """Apply every pending migration; returns their ids in order."""
+    return apply_through(dsn, None)
+
+
+def apply_through(dsn: str, through: str | None) -> list[str]:
+    """Apply the pending migrations up to `through` (all of them for None), so rows can be
+    written under an older schema and a migration tried on them."""
     with _backend(dsn) as backend, backend.lock():
-        todo = backend.to_apply(read_migrations(str(MIGRATIONS_DIR)))
+        todo = backend.to_apply(_migrations(through=through))
         backend.apply_migrations(todo)
         return [m.id for m in todo]
 
 
 def rollback_all(dsn: str) -> list[str]:
     """Roll back every applied migration, newest first; returns their ids."""
+    return rollback_after(dsn, None)
+
+
+def rollback_after(dsn: str, after: str | None) -> list[str]:
+    """Roll back the applied migrations past `after` (all of them for None), newest first."""
     with _backend(dsn) as backend, backend.lock():
-        todo = backend.to_rollback(read_migrations(str(MIGRATIONS_DIR)))
+        todo = backend.to_rollback(_migrations(after=after))
         backend.rollback_migrations(todo)
         return [m.id for m in todo]

@@ -70,6 +70,7 @@ def test_applying_twice_applies_nothing_the_second_time(empty_database_url: str)
 # Interactions written under 0009's unpartitioned tables, and what must survive 0010 and its
 # rollback: every row with its id, and every counter.
 _BEFORE_PARTITIONING = "0009_delete_user"
+_PARTITIONING = "0010_partitioned_interactions"
 _ROWS = {
     "user_resonances": "SELECT id, user_id, entry_id, created_at FROM user_resonances ORDER BY id",
     "user_amplifications": (
@@ -137,11 +138,11 @@ def test_partitioning_keeps_every_interaction_and_counter_and_its_rollback_too(
     written = _interactions(url)
     assert len(written["user_resonances"]) > 100 and written["user_amplifications"]
 
-    assert apply_all(url) == ["0010_partitioned_interactions"]
+    assert apply_through(url, _PARTITIONING) == [_PARTITIONING]
     assert _kinds_and_drift(url) == ({"user_resonances": "p", "user_amplifications": "p"}, 0)
     assert _interactions(url) == written
 
-    assert rollback_after(url, _BEFORE_PARTITIONING) == ["0010_partitioned_interactions"]
+    assert rollback_after(url, _BEFORE_PARTITIONING) == [_PARTITIONING]
     assert _kinds_and_drift(url) == ({"user_resonances": "r", "user_amplifications": "r"}, 0)
     assert _interactions(url) == written
 

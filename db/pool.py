@@ -292,6 +292,10 @@ async def fetch_planned_for_its_values(db: Executor, query: str, *args: Any) -> 
     is (its generic plan reads every entry with a common tag and sorts them: 0.7 s on the
     benchmark's data, 1 ms planned for the tag). Four round trips, not one: the setting is
     made in a transaction, so it ends with it however the statement ends."""
+    on_a_replica = getattr(db, "fetch_planned_for_its_values", None)
+    if on_a_replica is not None:  # a replica's reads (db/replicas.py): the primary's if it fails
+        rows: list[Any] = await on_a_replica(query, *args)
+        return rows
     _record_statement(query, args)
     if isinstance(db, asyncpg.Pool):
         async with db.acquire() as connection:

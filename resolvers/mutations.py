@@ -3,7 +3,8 @@
 Every mutation needs a signed-in viewer (UNAUTHENTICATED) with a profile (FORBIDDEN, except
 createProfile). An entry the viewer may not see is NOT_FOUND, exactly like one that does not
 exist. Each returns the node as committed, re-read after the write with its counts and the
-viewer's flags.
+viewer's flags. The write, and everything the mutation reads after it, run on the primary
+(`Context.writing`), never on a replica that may not have the write yet.
 """
 
 from __future__ import annotations
@@ -39,18 +40,19 @@ def _check(outcome: db.Outcome, missing: NotFound) -> None:
 async def resolve_create_profile(ctx: Context, fields: dict[str, Any]) -> Row:
     viewer = ctx.require_viewer()
     try:
-        await db.create_profile(
-            ctx.db,
-            viewer.id,
-            username=valid.username(fields["username"], "input.username"),
-            email=valid.email(fields.get("email"), "input.email"),
-            name=valid.text(fields.get("name"), "input.name", max_length=valid.MAX_NAME),
-            bio=valid.text(fields.get("bio"), "input.bio", max_length=valid.MAX_BIO),
-            location=valid.text(
-                fields.get("location"), "input.location", max_length=valid.MAX_LOCATION
-            ),
-            avatar=valid.url(fields.get("avatar"), "input.avatar"),
-        )
+        with ctx.writing() as primary:
+            await db.create_profile(
+                primary,
+                viewer.id,
+                username=valid.username(fields["username"], "input.username"),
+                email=valid.email(fields.get("email"), "input.email"),
+                name=valid.text(fields.get("name"), "input.name", max_length=valid.MAX_NAME),
+                bio=valid.text(fields.get("bio"), "input.bio", max_length=valid.MAX_BIO),
+                location=valid.text(
+                    fields.get("location"), "input.location", max_length=valid.MAX_LOCATION
+                ),
+                avatar=valid.url(fields.get("avatar"), "input.avatar"),
+            )
     except AlreadyTaken as taken:
         if taken.what == "username":
             raise Conflict(f"input.username {fields['username']!r} is taken") from None
@@ -71,7 +73,9 @@ async def resolve_update_profile(ctx: Context, changes: dict[str, Any]) -> Row:
     """`changes` holds the fields given; a null clears that field."""
     viewer = ctx.require_viewer()
     checked = {k: _PROFILE_CHECKS[k](v, f"input.{k}") for k, v in changes.items()}
-    if not await db.update_profile(ctx.db, viewer.id, checked):
+    with ctx.writing() as primary:
+        updated = await db.update_profile(primary, viewer.id, checked)
+    if not updated:
         raise Forbidden(NO_PROFILE)
     return await reread_user(ctx, viewer.id)
 
@@ -84,18 +88,19 @@ async def resolve_create_entry(ctx: Context, fields: dict[str, Any]) -> Row:
     parent_gid = fields.get("parent_id")
     parent_id = None if parent_gid is None else entry_pk(parent_gid, "input.parentId")
     try:
-        created = await db.create_entry(
-            ctx.db,
-            ctx.audience,
-            parent_id=parent_id,
-            type=valid.required(fields["type"], "input.type"),
-            content=valid.content(fields["content"], "input.content"),
-            title=valid.text(fields.get("title"), "input.title", max_length=valid.MAX_TITLE),
-            agent=valid.text(fields.get("agent"), "input.agent", max_length=valid.MAX_AGENT),
-            privacy=valid.required(fields["privacy"], "input.privacy"),
-            tags=valid.tags(fields.get("tags"), "input.tags"),
-            metadata=valid.metadata(fields.get("metadata"), "input.metadata"),
-        )
+        with ctx.writing() as primary:
+            created = await db.create_entry(
+                primary,
+                ctx.audience,
+                parent_id=parent_id,
+                type=valid.required(fields["type"], "input.type"),
+                content=valid.content(fields["content"], "input.content"),
+                title=valid.text(fields.get("title"), "input.title", max_length=valid.MAX_TITLE),
+                agent=valid.text(fields.get("agent"), "input.agent", max_length=valid.MAX_AGENT),
+                privacy=valid.required(fields["privacy"], "input.privacy"),
+                tags=valid.tags(fields.get("tags"), "input.tags"),
+                metadata=valid.metadata(fields.get("metadata"), "input.metadata"),
+            )
     except RowGone:
         raise entry_missing("input.parentId") from None
     if not created.has_profile:
@@ -119,7 +124,8 @@ async def resolve_update_entry(ctx: Context, global_id: str, changes: dict[str, 
     viewer = ctx.require_viewer()
     entry_id = entry_pk(global_id)
     checked = {k: _ENTRY_CHECKS[k](v, f"input.{k}") for k, v in changes.items()}
-    result = await db.update_entry(ctx.db, ctx.audience, entry_id, checked)
+    with ctx.writing() as primary:
+        result = await db.update_entry(primary, ctx.audience, entry_id, checked)
     _check_authorship(result, viewer, admin_may=False)
     return await reread_entry(ctx, entry_id, "id")
 
@@ -128,7 +134,9 @@ async def resolve_delete_entry(ctx: Context, global_id: str) -> int:
     """The author or an admin deletes; branches stay, as roots."""
     viewer = ctx.require_viewer()
     entry_id = entry_pk(global_id)
-    _check_authorship(await db.delete_entry(ctx.db, ctx.audience, entry_id), viewer, admin_may=True)
+    with ctx.writing() as primary:
+        result = await db.delete_entry(primary, ctx.audience, entry_id)
+    _check_authorship(result, viewer, admin_may=True)
     return entry_id
 
 
@@ -187,7 +195,8 @@ async def _act_on_entry(ctx: Context, write: EntryWrite, entry_gid: str) -> Row:
     ctx.require_viewer()
     entry_id = entry_pk(entry_gid, "entryId")
     try:
-        outcome = await write(ctx.db, ctx.audience, entry_id)
+        with ctx.writing() as primary:
+            outcome = await write(primary, ctx.audience, entry_id)
     except RowGone:
         raise entry_missing("entryId") from None
     _check(outcome, entry_missing("entryId"))
@@ -200,7 +209,8 @@ async def _act_on_user(ctx: Context, write: UserWrite, user_gid: str) -> Row:
     if user_id == viewer.id:
         raise BadUserInput("userId: you cannot follow yourself")
     try:
-        outcome = await write(ctx.db, viewer.id, user_id)
+        with ctx.writing() as primary:
+            outcome = await write(primary, viewer.id, user_id)
     except RowGone:
         raise NotFound("userId: no such user") from None
     _check(outcome, NotFound("userId: no such user"))

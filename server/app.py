@@ -36,8 +36,10 @@ from strawberry.types.unset import UnsetType
 from db import migrate, outbox
 from db.listen import CountsBroker, MailboxRegistry
 from db.pool import close_pool, create_pool
-from resolvers.context import Context
+from db.replicas import Replicas
+from resolvers.context import Context, reads_for
 from resolvers.errors import ApiError, BadUserInput
+from resolvers.own_writes import OwnWrites
 from resolvers.snapshots import Snapshots
 from schema import build_schema
 from schema.errors import (
@@ -290,11 +292,17 @@ class GraphQLApp(GraphQL[Context, None]):
             snapshots=state.snapshots,
             request=request,
             response=response,
+            primary=state.pool,
+            own_writes=state.own_writes,
         )
         try:
             context.viewer = authenticate(request.headers.get("authorization"), self.settings)
         except ApiError as error:
             context.auth_error = error
+        # A WebSocket's context serves all its operations, mostly subscriptions, whose
+        # snapshots must agree with the primary's events: it reads the primary.
+        if make is Context:
+            context.db = reads_for(context.viewer, state.replicas, state.own_writes)
         return context
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
@@ -409,7 +417,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             statement_timeout_ms=settings.statement_timeout_ms,
         )
         app.state.pool = pool
+        # Snapshots read the primary, whose triggers send the events that follow them.
         app.state.snapshots = Snapshots(pool)
+        replicas = Replicas(
+            pool,
+            settings.database_replica_urls,
+            max_lag_ms=settings.replica_max_lag_ms,
+            pool_options={
+                "min_size": settings.pool_min_size,
+                "max_size": settings.pool_max_size,
+                "statement_timeout_ms": settings.statement_timeout_ms,
+            },
+        )
+        await replicas.start()
+        app.state.replicas = replicas
+        app.state.own_writes = OwnWrites(replicas.read_your_writes_seconds)
         broker: MailboxRegistry
         relay: OutboxRelay | None = None
         if settings.nats_url:
@@ -437,6 +459,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if relay is not None:
                 await relay.stop()
             await broker.stop()
+            await replicas.stop()
             await close_pool(pool)
             if isinstance(shared_budget, RedisRateBudget):
                 await shared_budget.aclose()

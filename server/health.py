@@ -1,5 +1,7 @@
 """Probes for whatever runs the server: /healthz (the process answers) and /readyz (it can
-serve: the database answers within a second or two and its migrations are current)."""
+serve: the database answers within a second or two and its migrations are current). With
+replicas, /readyz shows each as the last probe found it (db/replicas.py): one lagging or down
+is skipped, so it does not make the server unready."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from starlette.responses import JSONResponse
 
 from db.executor import Pool
 from db.health import pending_migrations
+from db.replicas import Replicas
 
 logger = logging.getLogger("resonance.health")
 
@@ -38,9 +41,12 @@ async def readyz(request: Request) -> JSONResponse:
         logger.warning("readiness: the database is unreachable: %r", error)
         database = "unreachable"
     ready = database == "ok" and not pending
-    body = {
+    body: dict[str, object] = {
         "status": "ready" if ready else "unavailable",
         "database": database,
         "pendingMigrations": pending,
     }
+    replicas: Replicas | None = getattr(request.app.state, "replicas", None)
+    if replicas is not None and replicas.replicas:
+        body["replicas"] = replicas.report()
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -141,6 +141,23 @@ class Settings:
         "subscribers (`1`: one process, no supervisor)",
         shown="the number of cores",
     )
+    # db/replicas.py: the pools, the probe, the fallback; resolvers/own_writes.py: a viewer's
+    # reads after its own write.
+    database_replica_urls: tuple[str, ...] = setting(
+        "DATABASE_REPLICA_URLS",
+        (),
+        "comma-separated streaming replicas of `DATABASE_URL` that queries read from, a pool "
+        "each (as large as the primary's); mutations, subscriptions and a viewer's reads "
+        "just after its own write use the primary",
+        shown="unset (everything on the primary)",
+    )
+    replica_max_lag_ms: int = setting(
+        "REPLICA_MAX_LAG_MS",
+        1000,
+        "a replica further behind the primary is skipped until it catches up (probed every "
+        "quarter of this, at most every second); a viewer reads from the primary for this "
+        "plus three probes after its own write",
+    )
     migrate_on_start: bool = setting(
         "MIGRATE_ON_START", True, "apply pending migrations when the server starts"
     )

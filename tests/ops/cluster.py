@@ -105,3 +105,38 @@ class Cluster:
             command = ["runuser", "-u", self._owner, "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
         assert done.returncode == 0, f"{program} failed: {done.stderr.strip()}"
+
+
+class Standby(Cluster):
+    """A streaming replica of `primary` on a port of its own: `pg_basebackup -R` copies the
+    primary's data and writes how to follow it (primary_conninfo, standby.signal). initdb's
+    pg_hba lets 127.0.0.1 replicate with trust, and PostgreSQL 15's defaults (wal_level
+    replica, max_wal_senders 10) stream."""
+
+    def __init__(self, primary: Cluster) -> None:
+        super().__init__()
+        self._primary = primary
+
+    def __enter__(self) -> Standby:
+        if self._owner is not None:
+            user = pwd.getpwnam(self._owner)
+            os.chown(self._folder, user.pw_uid, user.pw_gid)
+        self._pg(
+            "pg_basebackup",
+            "--pgdata",
+            str(self.data),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self._primary.port),
+            "--username",
+            "postgres",
+            "--write-recovery-conf",
+            "--checkpoint",
+            "fast",
+        )
+        # The copied postgresql.conf names the primary's port: a later line wins.
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(_CONFIG.format(port=self.port))
+        self.start()
+        return self

@@ -97,6 +97,10 @@ def test_every_variable_reaches_its_setting(
         "JWT_PUBLIC_KEY_FILE": (str(key), "-----BEGIN PUBLIC KEY-----\n"),
         "REDIS_URL": ("redis://cache:6379/1", "redis://cache:6379/1"),
         "NATS_URL": ("nats://nats:4222", "nats://nats:4222"),
+        "DATABASE_REPLICA_URLS": (
+            "postgresql://r1:5432/app, postgresql://r2:5432/app",
+            ("postgresql://r1:5432/app", "postgresql://r2:5432/app"),
+        ),
         "CORS_ORIGINS": (
             "https://a.example,https://b.example",
             ("https://a.example", "https://b.example"),

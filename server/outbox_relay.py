@@ -27,7 +27,8 @@ logger = logging.getLogger("resonance.relay")
 
 # Changes read, published and deleted at once.
 BATCH = 500
-# How long the leader waits when the outbox is empty: the most it adds to a change's way.
+# How long the leader waits once it has drained the outbox: the most it adds to a change's
+# way.
 IDLE_SECONDS = 0.01
 LEAD_RETRY_SECONDS = 1.0
 
@@ -102,3 +103,8 @@ class OutboxRelay:
             await client.flush(timeout=NATS_TIMEOUT_SECONDS)
             await delete_outbox(conn, [row["seq"] for row in rows])
             self.published += len(rows)
+            if len(rows) < BATCH:
+                # The outbox is drained: reading again at once would only contend with the
+                # writers for its few pages (one hot entry's writers ran at 0.77 of no
+                # fan-out with the relay in a tight loop, 0.91 with no relay at all).
+                await asyncio.sleep(IDLE_SECONDS)

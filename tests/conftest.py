@@ -70,12 +70,18 @@ def empty_database_url() -> Iterator[str]:
     drop_database(url)
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
+def migrated_database() -> Iterator[str]:
+    """A database of its own with every migration applied, dropped afterwards (for a
+    fixture to `yield from`)."""
     url = create_database()
     apply_all(url)
     yield url
     drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    yield from migrated_database()
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,7 @@ import httpx
 import pytest
 
 from db import unchecked
-from db.migrate import apply_all
-from tests.conftest import create_database, drop_database, free_port
+from tests.conftest import free_port, migrated_database
 from tests.factories import entry_gid, make_entry, make_user
 from tests.graphql import token_for
 from tests.subscriptions.conftest import ServerProcess, serve
@@ -75,10 +74,7 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsProces
 @pytest.fixture(scope="module")
 def nats_database() -> Iterator[str]:
     """A database of the module's own: its servers set its triggers to the outbox."""
-    url = create_database()
-    apply_all(url)
-    yield url
-    drop_database(url)
+    yield from migrated_database()
 
 
 def served(
@@ -192,10 +188,7 @@ def _pk(entry: str) -> int:
 @pytest.fixture
 def own_database() -> Iterator[str]:
     """A database of the test's own: its relay is one of the test's two servers."""
-    url = create_database()
-    apply_all(url)
-    yield url
-    drop_database(url)
+    yield from migrated_database()
 
 
 async def test_killing_the_relays_process_moves_the_relay_and_loses_no_change(

@@ -292,17 +292,19 @@ class GraphQLApp(GraphQL[Context, None]):
             snapshots=state.snapshots,
             request=request,
             response=response,
-            primary=state.pool,
-            own_writes=state.own_writes,
         )
         try:
             context.viewer = authenticate(request.headers.get("authorization"), self.settings)
         except ApiError as error:
             context.auth_error = error
         # A WebSocket's context serves all its operations, mostly subscriptions, whose
-        # snapshots must agree with the primary's events: it reads the primary.
-        if make is Context:
-            context.db = reads_for(context.viewer, state.replicas, state.own_writes)
+        # snapshots must agree with the primary's events: it reads the primary. Without
+        # replicas nothing is decided (most servers: no cost on the request path).
+        replicas = state.replicas
+        if make is Context and replicas.replicas:
+            own_writes = state.own_writes
+            context.primary, context.own_writes = state.pool, own_writes
+            context.db = reads_for(context.viewer, replicas, own_writes)
         return context
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:

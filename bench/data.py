@@ -41,6 +41,17 @@ def _marker(url: str) -> str | None:
     return None if row is None else row[0]
 
 
+def recreate(url: str) -> None:
+    """The database at `url` dropped if it exists, made anew and migrated."""
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_admin(url), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    apply_all(url)
+
+
 def made(url: str) -> bool:
     """Whether the bench database at `url` exists and its generation finished (its marker)."""
     return _marker(url) is not None
@@ -54,12 +65,7 @@ def ensure(url: str, size: str) -> tuple[dict[str, int], float | None]:
     took = None
     if fresh:
         print(f"generating {size} bench data in {name} ...", flush=True)
-        with psycopg.connect(_admin(url), autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        apply_all(url)
+        recreate(url)
         began = time.perf_counter()
         counts = asyncio.run(_generate(url, size))
         took = time.perf_counter() - began

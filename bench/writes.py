@@ -27,12 +27,11 @@ import subprocess
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
-from psycopg import sql
 
-from db.migrate import apply_all
+from bench import data
 from server.nats_fanout import NatsBroker
 from server.outbox_relay import OutboxRelay
 from server.settings import DEFAULT_DATABASE_URL
@@ -52,17 +51,10 @@ SCENARIOS = {"hot": "1", "spread": f"random(1, {ENTRIES})"}
 _TPS = re.compile(r"tps = ([0-9.]+) \(without initial connection time\)")
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 def make_database(base_url: str) -> str:
     """A database of the benchmark's own, migrated, with its writers and entries."""
-    url = _with_database(base_url, "resonance_bench_writes")
-    with psycopg.connect(_with_database(base_url, "postgres"), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS resonance_bench_writes WITH (FORCE)")
-        conn.execute(sql.SQL("CREATE DATABASE resonance_bench_writes"))
-    apply_all(url)
+    url = data.bench_url(base_url, "writes")
+    data.recreate(url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO users (id, username, email)"

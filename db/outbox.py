@@ -10,17 +10,11 @@ import asyncpg
 # Any constant works: it only has to be the same in every server process.
 RELAY_LOCK_KEY = 7_301_208
 
-# For the database, so that every session started from now on writes to the outbox: the
-# relay's readers are every server of this database, whichever connection wrote.
-_USE_OUTBOX = """
+# For the database, so that every session started from now on follows it: the relay's
+# readers are every server of this database, whichever connection wrote.
+_SET_FANOUT = """
 DO $$ BEGIN
-    EXECUTE format('ALTER DATABASE %I SET resonance.fanout = %L', current_database(), 'outbox');
-END $$
-"""
-
-_USE_NOTIFY = """
-DO $$ BEGIN
-    EXECUTE format('ALTER DATABASE %I RESET resonance.fanout', current_database());
+    EXECUTE format('ALTER DATABASE %I {change}', current_database());
 END $$
 """
 
@@ -31,18 +25,19 @@ _DELETE = "DELETE FROM counter_outbox WHERE seq = ANY($1::bigint[])"
 async def use_outbox(dsn: str) -> None:
     """Make the triggers of every session of this database started from now on write to
     the outbox."""
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        await conn.execute(_USE_OUTBOX)
-    finally:
-        await conn.close()
+    await _set_fanout(dsn, "SET resonance.fanout = 'outbox'")
 
 
 async def use_notify(dsn: str) -> None:
     """Back to pg_notify for the sessions of this database started from now on."""
+    await _set_fanout(dsn, "RESET resonance.fanout")
+
+
+async def _set_fanout(dsn: str, change: str) -> None:
     conn = await asyncpg.connect(dsn, timeout=10)
     try:
-        await conn.execute(_USE_NOTIFY)
+        # The change is one of ours, written inside the DO block's string literal.
+        await conn.execute(_SET_FANOUT.format(change=change.replace("'", "''")))
     finally:
         await conn.close()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from db.unchecked import insert_resonance
 from tests.factories import entry_gid, make_entry, make_user, user_gid
 from tests.graphql import token_for
 from tests.ops.conftest import Served
+from tests.ops.npm import install_pinned
 
 APOLLO = Path(__file__).resolve().parent / "apollo_client"
 
@@ -26,16 +26,7 @@ APOLLO = Path(__file__).resolve().parent / "apollo_client"
 @pytest.fixture(scope="module")
 def scenarios() -> Path:
     """The pinned client (tests/ops/apollo_client/package-lock.json), installed from npm once."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        pytest.fail("node and npm are needed to run Apollo Client")
-    if not (APOLLO / "node_modules" / "@apollo" / "client").exists():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--silent"],
-            cwd=APOLLO,
-            check=True,
-            timeout=300,
-        )
+    install_pinned(APOLLO, "@apollo/client", "to run Apollo Client")
     return APOLLO / "scenarios.cjs"
 
 

@@ -4,13 +4,13 @@ specification's own checks) against `python -m server`: every MUST and every SHO
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.ops.conftest import Served
+from tests.ops.npm import install_pinned
 
 AUDIT = Path(__file__).resolve().parent / "http_audit"
 
@@ -18,16 +18,7 @@ AUDIT = Path(__file__).resolve().parent / "http_audit"
 @pytest.fixture(scope="module")
 def audit_suite() -> Path:
     """The pinned suite (tests/ops/http_audit/package-lock.json), installed from npm once."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        pytest.fail("node and npm are needed for the graphql-http audit suite")
-    if not (AUDIT / "node_modules" / "graphql-http").exists():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--silent"],
-            cwd=AUDIT,
-            check=True,
-            timeout=300,
-        )
+    install_pinned(AUDIT, "graphql-http", "for the graphql-http audit suite")
     return AUDIT / "audit.cjs"
 
 
